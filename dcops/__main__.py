@@ -1,0 +1,3 @@
+from dcops.cli import main
+
+main()

@@ -1,0 +1,276 @@
+"""Cross-record checks: references, rack space, addressing, redundancy.
+
+Each check is a small function `(inventory, ctx) -> iterable of Problem` registered in
+CHECKS, so adding one never means editing the others.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from dcops_inventory.errors import Problem
+from dcops_inventory.inventory import Inventory
+
+
+@dataclass
+class Context:
+    inv: Inventory
+    raw_keys: dict[str, set[str]]  # every key seen, valid or not: no cascades of "unknown X"
+
+    def problem(self, collection: str, key: str, field: str, reason: str) -> Problem:
+        src = self.inv.source_of(collection, key)
+        top = field.split(".")[0].split("[")[0]
+        file, line = (src.file, src.line_of(top)) if src else (str(self.inv.root), 1)
+        return Problem(file, line, f"{collection}[{key}].{field}", reason)
+
+    def exists(self, collection: str, key: str) -> bool:
+        return key in self.raw_keys.get(collection, ()) or key in self.inv.index(collection)
+
+
+Check = Callable[[Context], Iterable[Problem]]
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    CHECKS.append(fn)
+    return fn
+
+
+def run_checks(inv: Inventory, raw_keys: dict[str, set[str]]) -> list[Problem]:
+    ctx = Context(inv, raw_keys)
+    return [p for fn in CHECKS for p in fn(ctx)]
+
+
+# -- references ---------------------------------------------------------------------------
+# (collection, field, target collection); list fields are checked item by item.
+REFERENCES: list[tuple[str, str, str]] = [
+    ("locations", "site", "sites"),
+    ("power_feeds", "site", "sites"),
+    ("power_feeds", "ups", "devices"),
+    ("racks", "site", "sites"),
+    ("racks", "location", "locations"),
+    ("racks", "feeds", "power_feeds"),
+    ("devices", "device_type", "device_types"),
+    ("devices", "site", "sites"),
+    ("devices", "location", "locations"),
+    ("devices", "rack", "racks"),
+    ("devices", "credentials", "credentials"),
+    ("devices", "snmp_profile", "snmp_profiles"),
+    ("devices", "cluster", "clusters"),
+    ("interfaces", "device", "devices"),
+    ("interfaces", "untagged_vlan", "vlans"),
+    ("interfaces", "tagged_vlans", "vlans"),
+    ("prefixes", "vrf", "vrfs"),
+    ("prefixes", "site", "sites"),
+    ("prefixes", "vlan", "vlans"),
+    ("vlans", "site", "sites"),
+    ("ip_addresses", "vrf", "vrfs"),
+    ("ip_addresses", "device", "devices"),
+    ("ip_addresses", "vm", "vms"),
+    ("circuits", "site", "sites"),
+    ("circuits", "device", "devices"),
+    ("clusters", "site", "sites"),
+    ("vms", "cluster", "clusters"),
+    ("vms", "host", "devices"),
+    ("vms", "os", "software"),
+    ("vms", "credentials", "credentials"),
+    ("services", "depends_on", "services"),
+    ("services", "external", "external_parties"),
+    ("services", "availability_goal", "availability_goals"),
+    ("services", "owner", "staff"),
+    ("external_parties", "via", "external_parties"),
+    ("credentials", "password_secret", "secrets"),
+    ("credentials", "enable_secret", "secrets"),
+    ("snmp_profiles", "community_secret", "secrets"),
+    ("snmp_profiles", "auth_secret", "secrets"),
+    ("snmp_profiles", "priv_secret", "secrets"),
+    ("asset_pools", "site", "sites"),
+]
+
+
+def _values(value) -> list[str]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+@check
+def dangling_references(ctx: Context) -> Iterator[Problem]:
+    for collection, field, target in REFERENCES:
+        for rec in getattr(ctx.inv, collection):
+            for value in _values(getattr(rec, field)):
+                if not ctx.exists(target, value):
+                    yield ctx.problem(collection, rec.key, field, f"unknown {target} {value!r}")
+    for svc in ctx.inv.services:
+        for field, target in (("vms", "vms"), ("devices", "devices"), ("circuits", "circuits")):
+            for value in getattr(svc.runs_on, field):
+                if not ctx.exists(target, value):
+                    yield ctx.problem("services", svc.key, f"runs_on.{field}", f"unknown {target} {value!r}")
+    for group in ctx.inv.redundancy_groups:
+        for member in group.members:
+            if not any(ctx.exists(c, member) for c in ("devices", "vms", "circuits")):
+                yield ctx.problem("redundancy_groups", group.key, "members",
+                                  f"unknown member {member!r} (not a device, VM or circuit)")
+    seeds = {r.ref for r in ctx.inv.seed_rows}
+    for collection in ("sites", "locations", "racks", "device_types", "devices", "vms", "software",
+                       "services", "staff", "asset_pools", "circuits", "clusters"):
+        for rec in getattr(ctx.inv, collection):
+            prov = rec.provenance
+            if prov.startswith("seed:cuadro") and prov[5:] not in seeds:
+                yield ctx.problem(collection, rec.key, "provenance", f"unknown seed row {prov[5:]!r}")
+
+
+@check
+def rack_placement(ctx: Context) -> Iterator[Problem]:
+    inv = ctx.inv
+    racks = inv.index("racks")
+    types = inv.index("device_types")
+    occupied: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for dev in inv.devices:
+        if dev.rack is None or dev.rack not in racks or dev.device_type not in types:
+            continue
+        rack = racks[dev.rack]
+        if rack.site != dev.site:
+            yield ctx.problem("devices", dev.key, "rack", f"rack {rack.name!r} is in site {rack.site!r}, not {dev.site!r}")
+        height = types[dev.device_type].u_height
+        if height == 0:
+            continue
+        if dev.position is None:
+            yield ctx.problem("devices", dev.key, "position", f"a {height}U device in rack {rack.name!r} needs a position")
+            continue
+        top = dev.position + height - 1
+        if top > rack.u_height:
+            yield ctx.problem("devices", dev.key, "position",
+                              f"U{dev.position}-U{top} is past the top of rack {rack.name!r} ({rack.u_height}U)")
+            continue
+        for lo, hi, other in occupied[rack.name]:
+            if dev.position <= hi and lo <= top:
+                yield ctx.problem("devices", dev.key, "position",
+                                  f"U{dev.position}-U{top} overlaps {other!r} (U{lo}-U{hi}) in rack {rack.name!r}")
+                break
+        else:
+            occupied[rack.name].append((dev.position, top, dev.name))
+
+
+def _addresses(inv: Inventory) -> Iterator[tuple[str, str, str, ipaddress.IPv4Interface]]:
+    """(collection, key, field, address) with the VRF implied: device/VM management addresses
+    live in the meta's mgmt VRF (oob addresses in its oob VRF), ip_addresses name theirs."""
+    for dev in inv.devices:
+        if dev.mgmt_ip:
+            yield "devices", dev.key, "mgmt_ip", dev.mgmt_ip
+        if dev.oob_ip:
+            yield "devices", dev.key, "oob_ip", dev.oob_ip
+    for vm in inv.vms:
+        if vm.mgmt_ip:
+            yield "vms", vm.key, "mgmt_ip", vm.mgmt_ip
+
+
+@check
+def addressing(ctx: Context) -> Iterator[Problem]:
+    inv = ctx.inv
+    by_vrf: dict[str, list] = defaultdict(list)
+    for pfx in inv.prefixes:
+        by_vrf[pfx.vrf].append(pfx)
+    vrf_of = {"mgmt_ip": inv.meta.mgmt_vrf, "oob_ip": inv.meta.oob_vrf or inv.meta.mgmt_vrf}
+    entries = [(c, k, f, vrf_of[f], a) for c, k, f, a in _addresses(inv)]
+    entries += [("ip_addresses", ip.key, "address", ip.vrf, ip.address) for ip in inv.ip_addresses]
+    seen: dict[tuple[str, ipaddress.IPv4Address], str] = {}
+    for collection, key, field, vrf, addr in entries:
+        owner = f"{collection}[{key}].{field}"
+        if (vrf, addr.ip) in seen:
+            yield ctx.problem(collection, key, field, f"{addr.ip} is already used by {seen[(vrf, addr.ip)]} in VRF {vrf!r}")
+            continue
+        seen[(vrf, addr.ip)] = owner
+        containing = [p for p in by_vrf.get(vrf, []) if addr.ip in p.prefix and p.role != "container"]
+        if not containing:
+            yield ctx.problem(collection, key, field, f"{addr} is outside every prefix of VRF {vrf!r}")
+            continue
+        best = max(containing, key=lambda p: p.prefix.prefixlen)
+        if addr.network.prefixlen != best.prefix.prefixlen:
+            yield ctx.problem(collection, key, field,
+                              f"{addr} has mask /{addr.network.prefixlen} but its prefix {best.prefix} is /{best.prefix.prefixlen}")
+        elif addr.ip in (best.prefix.network_address, best.prefix.broadcast_address) and best.prefix.prefixlen < 31:
+            yield ctx.problem(collection, key, field, f"{addr.ip} is the network or broadcast address of {best.prefix}")
+
+
+@check
+def overlapping_prefixes(ctx: Context) -> Iterator[Problem]:
+    by_vrf: dict[str, list] = defaultdict(list)
+    for pfx in ctx.inv.prefixes:
+        by_vrf[pfx.vrf].append(pfx)
+    for vrf, prefixes in by_vrf.items():
+        prefixes.sort(key=lambda p: (int(p.prefix.network_address), p.prefix.prefixlen))
+        open_: list = []  # prefixes whose range may still contain the next ones
+        for pfx in prefixes:
+            open_ = [o for o in open_ if pfx.prefix.network_address <= o.prefix.broadcast_address]
+            for other in open_:
+                if other.role != "container" and pfx.prefix.subnet_of(other.prefix):
+                    yield ctx.problem("prefixes", pfx.key, "prefix",
+                                      f"{pfx.prefix} overlaps {other.prefix} in VRF {vrf!r} (only a container prefix may hold others)")
+                    break
+            open_.append(pfx)
+
+
+@check
+def vlan_ids(ctx: Context) -> Iterator[Problem]:
+    seen: dict[tuple[str | None, int], str] = {}
+    for vlan in ctx.inv.vlans:
+        slot = (vlan.site, vlan.vid)
+        if slot in seen:
+            yield ctx.problem("vlans", vlan.key, "vid",
+                              f"VLAN {vlan.vid} is already {seen[slot]!r} in {'site ' + repr(vlan.site) if vlan.site else 'the global scope'}")
+        else:
+            seen[slot] = vlan.name
+
+
+@check
+def redundancy(ctx: Context) -> Iterator[Problem]:
+    for group in ctx.inv.redundancy_groups:
+        if len(group.members) < group.minimum_members:
+            yield ctx.problem("redundancy_groups", group.key, "members",
+                              f"{group.requirement} with needed={group.needed} requires at least "
+                              f"{group.minimum_members} members, has {len(group.members)}")
+        dupes = {m for m in group.members if group.members.count(m) > 1}
+        if dupes:
+            yield ctx.problem("redundancy_groups", group.key, "members", f"listed twice: {sorted(dupes)}")
+
+
+@check
+def interfaces_and_cables(ctx: Context) -> Iterator[Problem]:
+    inv = ctx.inv
+    devices = inv.index("devices")
+    ports = {t.name: set(t.interface_names()) for t in inv.device_types}
+    logical = {(i.device, i.name) for i in inv.interfaces if i.type in ("lag", "virtual")}
+    lags = {(i.device, i.name) for i in inv.interfaces if i.type == "lag"}
+
+    def known(device: str, name: str) -> bool:
+        dev = devices.get(device)
+        if dev is None or dev.device_type not in ports:
+            return True  # reported as a dangling reference already
+        return name in ports[dev.device_type] or (device, name) in logical
+
+    for iface in inv.interfaces:
+        if iface.type not in ("lag", "virtual") and not known(iface.device, iface.name):
+            yield ctx.problem("interfaces", iface.key, "name",
+                              f"{iface.name!r} is not a port of {iface.device}'s device type")
+        if iface.lag and (iface.device, iface.lag) not in lags:
+            yield ctx.problem("interfaces", iface.key, "lag", f"no LAG interface {iface.lag!r} on {iface.device}")
+    used: dict[tuple[str, str], str] = {}
+    for cable in inv.cables:
+        for side in ("a", "b"):
+            end = getattr(cable, side)
+            if not ctx.exists("devices", end.device):
+                yield ctx.problem("cables", cable.key, f"{side}.device", f"unknown devices {end.device!r}")
+                continue
+            if not known(end.device, end.interface):
+                yield ctx.problem("cables", cable.key, f"{side}.interface",
+                                  f"{end.interface!r} is not a port of {end.device}")
+                continue
+            slot = (end.device, end.interface)
+            if slot in used:
+                yield ctx.problem("cables", cable.key, f"{side}.interface",
+                                  f"{end.device}:{end.interface} is already cabled ({used[slot]})")
+            used[slot] = cable.key

@@ -1,0 +1,211 @@
+"""Reads an inventory directory into typed records, collecting every problem with its line.
+
+Order of work: parse each YAML file, check the top-level keys, refuse plaintext secrets,
+validate each record on its own (pydantic), then run the cross-record checks. Nothing
+stops at the first problem: a user fixing a file wants the whole list at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dcops_inventory.errors import InventoryError, Problem
+from dcops_inventory.inventory import Inventory, Source
+from dcops_inventory.models import COLLECTIONS, Meta
+from dcops_inventory.yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
+
+DEFAULT_INVENTORY = Path(__file__).resolve().parents[1] / "mtpe"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Keys that would hold a secret's value. Fields that *reference* a secret end in `_secret`.
+_SECRET_KEY = re.compile(r"(password|passwd|passphrase|community|token|api_key|private_key|secret)$")
+_SECRET_REF_SUFFIX = "_secret"
+
+
+def inventory_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such inventory file or directory")
+    return sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _record_label(collection: str, raw: dict, index: int) -> str:
+    model = COLLECTIONS[collection]
+    key_field = model.key_field
+    if key_field == "ref":  # composite keys: name the record by its first identifying fields
+        for probe in ("name", "prefix", "address", "device"):
+            if isinstance(raw.get(probe), (str, int)):
+                extra = raw.get("name") if probe == "device" else None
+                return f"{collection}[{raw[probe]}{':' + str(extra) if extra else ''}]"
+        if isinstance(raw.get("table"), str):
+            return f"{collection}[{raw['table']}/{raw.get('row')}]"
+        return f"{collection}[#{index + 1}]"
+    name = raw.get(key_field)
+    return f"{collection}[{name}]" if isinstance(name, (str, int)) else f"{collection}[#{index + 1}]"
+
+
+def _walk_line(raw, loc: tuple) -> int:
+    """Line of the deepest part of `loc` that exists in the parsed YAML."""
+    node, line = raw, getattr(raw, "line", 1)
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line = node.line_of(part)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line = node.line_of(part)
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _pydantic_reason(err: dict, model_fields: set[str]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required field is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return msg
+
+
+def _scan_plaintext_secrets(node, path: str, file: str, out: list[Problem], in_secret: bool = False) -> None:
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            k = str(key).lower()
+            if ((_SECRET_KEY.search(k) or (in_secret and k == "value")) and not k.endswith(_SECRET_REF_SUFFIX)
+                    and isinstance(value, (str, int)) and k != "secrets"):
+                out.append(Problem(file, node.line_of(key), f"{path}.{key}",
+                                   "plaintext secret: reference a secret by name (a `secrets` entry "
+                                   "with kind env or vault) instead of writing its value"))
+            else:
+                _scan_plaintext_secrets(value, f"{path}.{key}", file, out)
+    elif isinstance(node, LineList):
+        for i, item in enumerate(node):
+            _scan_plaintext_secrets(item, f"{path}[{i}]", file, out)
+
+
+def _field_path(label: str, loc: tuple) -> str:
+    out = label
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inventory:
+    """Load and validate; raises InventoryError listing every problem found."""
+    root = Path(path) if path is not None else DEFAULT_INVENTORY
+    problems: list[Problem] = []
+    records: dict[str, list] = {name: [] for name in COLLECTIONS}
+    sources: dict[tuple[str, str], Source] = {}
+    raw_keys: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
+    meta: Meta | None = None
+    meta_file = None
+
+    files = inventory_files(root)
+    if not files:
+        raise InventoryError([Problem(_display(root), 1, "inventory", "no YAML files found")])
+
+    for file in files:
+        shown = _display(file)
+        try:
+            doc, duplicates = load_yaml(file)
+        except YamlSyntaxError as exc:
+            problems.append(Problem(shown, exc.line, "yaml", exc.reason))
+            continue
+        for line, key in duplicates:
+            problems.append(Problem(shown, line, key, "duplicate key in the same mapping"))
+        if doc is None:
+            continue
+        if not isinstance(doc, LineDict):
+            problems.append(Problem(shown, getattr(doc, "line", 1), "document",
+                                    "an inventory file must be a mapping of collections"))
+            continue
+        for top, body in doc.items():
+            line = doc.line_of(top)
+            if top == "meta":
+                if meta_file is not None:
+                    problems.append(Problem(shown, line, "meta", f"meta is already defined in {meta_file}"))
+                    continue
+                meta_file = shown
+                try:
+                    meta = Meta.model_validate(body)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        problems.append(Problem(shown, _walk_line(body, err["loc"]),
+                                                _field_path("meta", err["loc"]), _pydantic_reason(err, set())))
+                continue
+            if top not in COLLECTIONS:
+                close = difflib.get_close_matches(str(top), list(COLLECTIONS) + ["meta"], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(Problem(shown, line, str(top), f"unknown collection{hint}"))
+                continue
+            if not isinstance(body, LineList):
+                problems.append(Problem(shown, line, str(top), "must be a list of records"))
+                continue
+            model = COLLECTIONS[top]
+            for i, raw in enumerate(body):
+                rec_line = body.line_of(i)
+                if not isinstance(raw, LineDict):
+                    problems.append(Problem(shown, rec_line, f"{top}[#{i + 1}]", "each record must be a mapping"))
+                    continue
+                label = _record_label(top, raw, i)
+                secret_problems: list[Problem] = []
+                _scan_plaintext_secrets(raw, label, shown, secret_problems, in_secret=top == "secrets")
+                if secret_problems:
+                    problems.extend(secret_problems)
+                    continue
+                try:
+                    rec = model.model_validate(raw)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+                        loc = _strip_union_tags(loc)
+                        problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
+                                                _pydantic_reason(err, set(model.model_fields))))
+                    name = raw.get(model.key_field if model.key_field != "ref" else "name")
+                    if isinstance(name, str):
+                        raw_keys[top].add(name)
+                    continue
+                key = rec.key
+                raw_keys[top].add(key)
+                if (top, key) in sources:
+                    first = sources[(top, key)]
+                    problems.append(Problem(shown, rec_line, f"{label}.{model.key_field}",
+                                            f"duplicate {top} key {key!r} (first defined at {first.file}:{first.line})"))
+                    continue
+                sources[(top, key)] = Source(shown, rec_line, dict(raw.key_lines))
+                records[top].append(rec)
+
+    if meta is None and not problems:
+        problems.append(Problem(_display(root), 1, "meta", "no file defines `meta` (name, title)"))
+    inv = Inventory(root=root, meta=meta or Meta(name="unnamed", title="unnamed"), sources=sources, **records)
+    if check:
+        from dcops_inventory.checks import run_checks
+
+        problems.extend(run_checks(inv, raw_keys))
+    if problems:
+        raise InventoryError(problems)
+    return inv
+
+
+_UNION_TAGS = {"str", "int", "float", "bool", "constrained-str", "IPv4Interface", "IPv4Network", "date"}
+
+
+def _strip_union_tags(loc: tuple) -> tuple:
+    """pydantic puts the union member's type name into `loc`; users never wrote that key."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or p.startswith("lax-or-strict"))))
