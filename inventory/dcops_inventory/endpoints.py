@@ -102,6 +102,13 @@ class AddressMap:
             out[name] = {"host": host, **{svc: ep.port for svc, ep in sorted(services.items())}}
         return {"devices": out}
 
+    def merged(self, other: "AddressMap") -> "AddressMap":
+        """Both maps' services per device (the SSH lab and the SNMP lab each add theirs)."""
+        devices = {name: dict(services) for name, services in self.devices.items()}
+        for name, services in other.devices.items():
+            devices.setdefault(name, {}).update(services)
+        return AddressMap(devices=devices, source=f"{self.source}+{other.source}")
+
     def endpoint(self, device: str, service: str) -> Endpoint | None:
         return self.devices.get(device, {}).get(service)
 

@@ -1,0 +1,1 @@
+"""The simulated data center: devices built from the inventory, served on loopback only."""
