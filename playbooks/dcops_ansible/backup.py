@@ -1,0 +1,101 @@
+"""Config backup: fetch, mask, store one file per device, commit changes, write metrics.
+
+`backup_device` is one device's work (what the Ansible action runs per host);
+`finalize` is the once-per-run part (state, commit, metrics); `run_backup` does both with
+the access layer's bounded concurrency (what `dcops ansible backup` and the benchmark run).
+A device that fails keeps its previous file untouched and shows up in the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dcops_access import AccessError, open_connection, run_bulk, target_for
+from dcops_ansible.backup_store import BackupStore
+from dcops_ansible.baseline import network_devices
+from dcops_ansible.masking import mask
+from dcops_ansible.metrics import write_textfile
+from dcops_inventory import AddressMap, Inventory
+
+# The command that prints the whole running config, by platform.
+CONFIG_COMMANDS: dict[str, str] = {"fortinet": "show"}
+DEFAULT_CONFIG_COMMAND = "show running-config"
+
+
+def config_command(platform: str) -> str:
+    return CONFIG_COMMANDS.get(platform, DEFAULT_CONFIG_COMMAND)
+
+
+def fetch_config(inv: Inventory, name: str, address_map: AddressMap | None = None, address: str = "primary") -> tuple[str, str]:
+    target = target_for(inv, name, address_map, address)
+    with open_connection(target) as conn:
+        return target.platform, conn.run(config_command(target.platform))
+
+
+def backup_device(inv: Inventory, name: str, store: BackupStore, address_map: AddressMap | None = None,
+                  check: bool = False, address: str = "primary") -> dict:
+    try:
+        platform, raw = fetch_config(inv, name, address_map, address)
+    except AccessError as exc:
+        return {"device": name, "ok": False, "changed": False, "error_kind": exc.kind, "error": exc.message}
+    result = store.write(name, mask(platform, raw), check=check)
+    return {"device": name, "ok": True, "changed": result.changed, "diff": result.diff,
+            "before": result.before, "after": result.after}
+
+
+def metrics_families(state: dict[str, dict], now: float) -> list:
+    ok = {(d,): float(e.get("ok", False)) for d, e in state.items()}
+    success = {(d,): e["last_success"] for d, e in state.items() if "last_success" in e}
+    change = {(d,): e["last_change"] for d, e in state.items() if "last_change" in e}
+    return [
+        ("dcops_config_backup_last_success_timestamp_seconds",
+         "When the device's running config was last fetched successfully.", ["device"], success),
+        ("dcops_config_backup_last_change_timestamp_seconds",
+         "When the device's masked running config last changed in the backup repository.", ["device"], change),
+        ("dcops_config_backup_success", "1 if the device's last backup attempt succeeded.", ["device"], ok),
+        ("dcops_config_backup_run_timestamp_seconds", "When the last backup run finished.", [], {(): now}),
+    ]
+
+
+def finalize(store: BackupStore, outcomes: list[dict], metrics_path: str | Path | None, check: bool = False,
+             now: float | None = None) -> dict:
+    """Record state, commit changed files, write metrics. In check mode nothing is written."""
+    now = time.time() if now is None else now
+    changed = sorted(o["device"] for o in outcomes if o.get("ok") and o.get("changed"))
+    failed = sorted(o["device"] for o in outcomes if not o.get("ok"))
+    commit = None
+    if not check:
+        state = store.record({o["device"]: o for o in outcomes}, now)
+        commit = store.commit(changed)
+        if metrics_path:
+            write_textfile(metrics_path, metrics_families(state, now))
+    return {"changed_devices": changed, "failed_devices": failed, "commit": commit}
+
+
+@dataclass
+class BackupReport:
+    results: list[dict]
+    commit: str | None
+    changed_devices: list[str]
+    failed_devices: list[str]
+    seconds: float
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None = None,
+               address_map: AddressMap | None = None, devices: list[str] | None = None, check: bool = False,
+               workers: int = 32, address: str = "primary") -> BackupReport:
+    started = time.monotonic()
+    store = BackupStore(repo)
+    if not check:
+        store.ensure()
+    names = devices or [d.name for d in network_devices(inv)]
+    results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address), workers)
+    outcomes = [r.value if r.ok else {"device": r.name, "ok": False, "error_kind": r.error_kind, "error": r.error}
+                for r in results]
+    summary = finalize(store, outcomes, metrics_path, check)
+    return BackupReport(outcomes, summary["commit"], summary["changed_devices"], summary["failed_devices"],
+                        time.monotonic() - started,
+                        {o["device"]: f"{o.get('error_kind')}: {o.get('error')}" for o in outcomes if not o.get("ok")})
