@@ -1,0 +1,135 @@
+"""The Ansible view of the inventory: hosts with their variables, and groups.
+
+Pure data in, plain dicts out, so the inventory plugin stays a thin adapter and the golden
+tests and the benchmark can call the same code. A host is every device and VM that has a
+management address of the chosen kind; with a lab address map, ansible_host/ansible_port
+come from the map (and a device missing from the map is left out, never given its
+production address).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dcops_inventory import AddressMap, Inventory
+from dcops_inventory.choices import NETWORK_PLATFORMS
+
+GROUP_BY_CHOICES = ("site", "role", "platform", "rack", "cluster", "status", "manufacturer", "model",
+                    "device_type", "tags", "ownership", "kind")
+DEFAULT_GROUP_BY = ("site", "role", "platform", "rack", "cluster", "status")
+ADDRESS_CHOICES = ("mgmt", "oob", "primary")
+
+# ansible_network_os for platforms that have an Ansible network collection.
+NETWORK_OS: dict[str, str] = {
+    "cisco_ios": "cisco.ios.ios", "cisco_xe": "cisco.ios.ios", "cisco_nxos": "cisco.nxos.nxos",
+    "arista_eos": "arista.eos.eos", "fortinet": "fortinet.fortios.fortios",
+    "juniper_junos": "junipernetworks.junos.junos", "paloalto_panos": "paloaltonetworks.panos.panos",
+    "hp_comware": "community.network.ce", "hp_procurve": "community.network.aruba",
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def group_name(kind: str, value: str) -> str:
+    return _UNSAFE.sub("_", f"{kind}_{value}")
+
+
+@dataclass
+class AnsibleView:
+    hosts: dict[str, dict] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    all_vars: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"hosts": self.hosts, "groups": self.groups, "all_vars": self.all_vars}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AnsibleView":
+        return cls(data["hosts"], data["groups"], data["all_vars"])
+
+
+def build_view(inv: Inventory, *, address: str = "primary", address_map: AddressMap | None = None,
+               group_by: tuple[str, ...] | list[str] = DEFAULT_GROUP_BY, include_vms: bool = True,
+               statuses: list[str] | None = None, inventory_source: str = "",
+               address_map_source: str = "") -> AnsibleView:
+    if address not in ADDRESS_CHOICES:
+        raise ValueError(f"management_address: unknown choice {address!r}; valid: {', '.join(ADDRESS_CHOICES)}")
+    unknown = [g for g in group_by if g not in GROUP_BY_CHOICES]
+    if unknown:
+        raise ValueError(f"group_by: unknown {unknown}; valid: {', '.join(GROUP_BY_CHOICES)}")
+    view = AnsibleView()
+    types = inv.index("device_types")
+    groups: dict[str, list[str]] = {"devices": [], "vms": [], "network": []}
+
+    def place(host: str, facts: dict) -> None:
+        for kind in group_by:
+            value = facts.get(kind)
+            for v in (value if isinstance(value, list) else [value]):
+                if v:
+                    groups.setdefault(group_name(kind, str(v)), []).append(host)
+
+    def endpoint(name: str, ip: str | None) -> dict | None:
+        if address_map is not None:
+            ep = address_map.endpoint(name, "ssh")
+            return {"ansible_host": ep.host, "ansible_port": ep.port} if ep else None
+        return {"ansible_host": ip} if ip else None
+
+    for dev in inv.devices:
+        if statuses and dev.status not in statuses:
+            continue
+        ep = endpoint(dev.name, inv.mgmt_address(dev, address))
+        if ep is None:
+            continue
+        dtype = types[dev.device_type]
+        hv: dict[str, object] = dict(ep)
+        if dev.platform in NETWORK_OS:
+            hv["ansible_network_os"] = NETWORK_OS[dev.platform]
+        if dev.platform in NETWORK_PLATFORMS:
+            # Network devices are driven from the controller (connection: local in the plays).
+            hv["ansible_python_interpreter"] = "{{ ansible_playbook_python }}"
+        if dev.credentials:
+            hv["ansible_user"] = inv.get("credentials", dev.credentials).username  # type: ignore[attr-defined]
+        facts = {
+            "kind": "device", "site": dev.site, "role": dev.role, "platform": dev.platform, "rack": dev.rack,
+            "cluster": dev.cluster, "status": dev.status, "manufacturer": dtype.manufacturer,  # type: ignore[attr-defined]
+            "model": dtype.model, "device_type": dev.device_type, "tags": list(dev.tags),  # type: ignore[attr-defined]
+            "ownership": dev.ownership,
+        }
+        hv.update({f"dcops_{k}": v for k, v in facts.items() if v not in (None, [])})
+        hv.update({k: v for k, v in (("dcops_serial", dev.serial), ("dcops_credentials", dev.credentials),
+                                      ("dcops_snmp_profile", dev.snmp_profile),
+                                      ("dcops_mgmt_ip", str(dev.mgmt_ip.ip) if dev.mgmt_ip else None),
+                                      ("dcops_oob_ip", str(dev.oob_ip.ip) if dev.oob_ip else None)) if v})
+        view.hosts[dev.name] = hv
+        groups["devices"].append(dev.name)
+        if dev.platform in NETWORK_PLATFORMS:
+            groups["network"].append(dev.name)
+        place(dev.name, facts)
+
+    if include_vms:
+        clusters = inv.index("clusters")
+        for vm in inv.vms:
+            if statuses and vm.status not in statuses:
+                continue
+            ep = endpoint(vm.name, str(vm.mgmt_ip.ip) if vm.mgmt_ip and address != "oob" else None)
+            if ep is None:
+                continue
+            site = clusters[vm.cluster].site  # type: ignore[attr-defined]
+            hv = dict(ep)
+            if vm.credentials:
+                hv["ansible_user"] = inv.get("credentials", vm.credentials).username  # type: ignore[attr-defined]
+            facts = {"kind": "vm", "site": site, "role": vm.role, "platform": vm.platform, "cluster": vm.cluster,
+                     "status": vm.status}
+            hv.update({f"dcops_{k}": v for k, v in facts.items() if v})
+            hv.update({k: v for k, v in (("dcops_host", vm.host), ("dcops_os", vm.os),
+                                          ("dcops_credentials", vm.credentials),
+                                          ("dcops_mgmt_ip", str(vm.mgmt_ip.ip) if vm.mgmt_ip else None)) if v})
+            view.hosts[vm.name] = hv
+            groups["vms"].append(vm.name)
+            place(vm.name, facts)
+
+    view.groups = {g: members for g, members in sorted(groups.items()) if members}
+    view.all_vars = {"dcops_inventory_source": inventory_source}
+    if address_map_source:
+        view.all_vars["dcops_address_map"] = address_map_source
+    return view
