@@ -137,6 +137,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _build(self, path):
         from dcops_ansible.hostvars import build_view
+        from dcops_ansible.runtime import remember_inventory
         from dcops_inventory import AddressMap, InventoryError, load_inventory
 
         base = os.path.dirname(os.path.abspath(path))
@@ -144,6 +145,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         map_path = self._resolve(base, self.get_option("address_map"))
         try:
             inv = load_inventory(inv_path or None)
+            remember_inventory(str(inv.root), inv)
             amap = AddressMap.load(map_path) if map_path else None
             view = build_view(
                 inv, address=self.get_option("management_address"), address_map=amap,

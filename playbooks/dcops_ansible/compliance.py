@@ -1,0 +1,112 @@
+"""Compliance: intended config (from the inventory) against the running config.
+
+Both sides are flattened to paths ("vlan 10 > name mgmt") and secret values are replaced
+by one token, so order, indentation and password hashes never count. Only managed
+sections are judged: a running line is "extra" only if it lies where the baseline rules
+(NTP, syslog, SNMP users, AAA users, banner, VLANs, hostname); anything else on the device
+is not ours to flag.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dcops_access import AccessError
+from dcops_ansible import configtree
+from dcops_ansible.backup import fetch_config
+from dcops_ansible.baseline import baseline_for, render
+from dcops_ansible.metrics import write_textfile
+from dcops_inventory import AddressMap, Inventory
+
+_SECRET = re.compile(r"\b((?:secret|password)\s+(?:\d+\s+|sha512\s+|ENC\s+)?)\S+", re.I)
+TOKEN = "<secret>"
+
+_INDENTED_SCOPE = re.compile(r"^(hostname |ntp server |logging host |snmp-server (user|group) |username |"
+                             r"aaa |banner |vlan \d+)")
+MANAGED: dict[str, re.Pattern[str]] = {
+    "cisco_ios": _INDENTED_SCOPE, "cisco_xe": _INDENTED_SCOPE, "arista_eos": _INDENTED_SCOPE,
+    "fortinet": re.compile(r"^(config system ntp|config log syslogd\d? setting|config system snmp user|"
+                           r"config system admin|config system replacemsg admin|"
+                           r"config system global > set (hostname|pre-login-banner) )"),
+}
+
+
+def _normalise(paths: list[str]) -> list[str]:
+    return [_SECRET.sub(lambda m: m.group(1) + TOKEN, p) for p in paths]
+
+
+def intended_paths(inv: Inventory, device_name: str) -> list[str]:
+    dev = inv.device(device_name)
+    return _normalise(configtree.flatten(dev.platform or "", "\n".join(render(dev.platform or "", baseline_for(inv, dev)))))
+
+
+@dataclass
+class Drift:
+    device: str
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.missing and not self.extra
+
+    def diff(self) -> str:
+        return "".join([f"+ {p}\n" for p in self.missing] + [f"- {p}\n" for p in self.extra])
+
+
+def compare(platform: str, device: str, intended: list[str], running_text: str) -> Drift:
+    scope = MANAGED.get(platform)
+    if scope is None:
+        raise KeyError(f"no compliance scope for platform {platform!r}; known: {', '.join(sorted(MANAGED))}")
+    running = _normalise(configtree.flatten(platform, running_text))
+    have, want = set(running), set(intended)
+    return Drift(device, missing=[p for p in intended if p not in have],
+                 extra=[p for p in running if p not in want and scope.match(p)])
+
+
+def check_device(inv: Inventory, name: str, address_map: AddressMap | None = None, address: str = "primary") -> dict:
+    try:
+        platform, running = fetch_config(inv, name, address_map, address)
+    except AccessError as exc:
+        return {"device": name, "ok": False, "error_kind": exc.kind, "error": exc.message}
+    drift = compare(platform, name, intended_paths(inv, name), running)
+    return {"device": name, "ok": True, "compliant": drift.compliant, "missing": drift.missing,
+            "extra": drift.extra, "diff": drift.diff()}
+
+
+def write_report(outcomes: list[dict], report_path: str | Path | None, metrics_path: str | Path | None,
+                 now: float | None = None) -> dict:
+    import json
+    import os
+
+    now = time.time() if now is None else now
+    summary = {
+        "checked_at": now,
+        "devices": {o["device"]: {k: o.get(k) for k in ("ok", "compliant", "missing", "extra", "error_kind", "error")
+                                  if o.get(k) is not None} for o in sorted(outcomes, key=lambda o: o["device"])},
+    }
+    summary["non_compliant"] = sorted(d for d, o in summary["devices"].items() if o.get("ok") and not o.get("compliant"))
+    summary["failed"] = sorted(d for d, o in summary["devices"].items() if not o.get("ok"))
+    if report_path:
+        path = Path(report_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    if metrics_path:
+        ok = [o for o in outcomes if o.get("ok")]
+        write_textfile(metrics_path, [
+            ("dcops_config_compliance_missing_lines", "Intended config lines absent from the running config.",
+             ["device"], {(o["device"],): float(len(o["missing"])) for o in ok}),
+            ("dcops_config_compliance_extra_lines", "Running config lines in managed sections that are not intended.",
+             ["device"], {(o["device"],): float(len(o["extra"])) for o in ok}),
+            ("dcops_config_compliance_compliant", "1 if the running config matches the intended config.",
+             ["device"], {(o["device"],): float(o["compliant"]) for o in ok}),
+            ("dcops_config_compliance_check_success", "1 if the device's running config could be read.",
+             ["device"], {(o["device"],): float(bool(o.get("ok"))) for o in outcomes}),
+            ("dcops_config_compliance_run_timestamp_seconds", "When the last compliance run finished.", [], {(): now}),
+        ])
+    return summary

@@ -1,0 +1,42 @@
+# Copyright: dcops contributors. Apache-2.0.
+"""Action `dcops_config_backup`: back up this host's running config (runs on the controller).
+
+Fetches the config through the dcops access layer, masks volatile lines and writes
+`<repo>/<host>.cfg` when the masked text changed. `changed` means the file changed; check
+mode writes nothing; --diff shows the masked config diff. A device that cannot be reached
+fails this task only, and its previous backup file stays as it was.
+"""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("repo", "inventory", "address_map", "management_address"))
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        from dcops_ansible import runtime
+        from dcops_ansible.backup import backup_device
+        from dcops_ansible.backup_store import BackupStore
+
+        result = super().run(tmp, task_vars)
+        args = self._task.args
+        host = task_vars["inventory_hostname"]
+        if not args.get("repo"):
+            return {**result, "failed": True, "msg": "dcops_config_backup: 'repo' is required"}
+        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
+        amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
+        out = backup_device(inv, host, BackupStore(args["repo"]), amap, check=self._task.check_mode,
+                            address=args.get("management_address", "primary"))
+        if not out["ok"]:
+            return {**result, "failed": True, "dcops_error_kind": out["error_kind"],
+                    "msg": f"{out['error_kind']}: {out['error']} (previous backup kept)"}
+        result["changed"] = out["changed"]
+        if out["changed"] and self._task.diff:
+            name = f"{host}.cfg"
+            result["diff"] = {"before": out["before"], "after": out["after"], "before_header": name,
+                              "after_header": name}
+        return result
