@@ -60,6 +60,7 @@ REFERENCES: list[tuple[str, str, str]] = [
     ("devices", "credentials", "credentials"),
     ("devices", "snmp_profile", "snmp_profiles"),
     ("devices", "cluster", "clusters"),
+    ("devices", "os", "software"),
     ("interfaces", "device", "devices"),
     ("interfaces", "untagged_vlan", "vlans"),
     ("interfaces", "tagged_vlans", "vlans"),
@@ -114,6 +115,11 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
             if not any(ctx.exists(c, member) for c in ("devices", "vms", "circuits")):
                 yield ctx.problem("redundancy_groups", group.key, "members",
                                   f"unknown member {member!r} (not a device, VM or circuit)")
+    for goal in ctx.inv.availability_goals:
+        target = {"site": "sites", "component_group": "redundancy_groups", "service": "services"}[goal.scope]
+        for subject in goal.subjects:
+            if not ctx.exists(target, subject):
+                yield ctx.problem("availability_goals", goal.key, "subjects", f"unknown {target} {subject!r}")
     seeds = {r.ref for r in ctx.inv.seed_rows}
     for collection in ("sites", "locations", "racks", "device_types", "devices", "vms", "software",
                        "services", "staff", "asset_pools", "circuits", "clusters"):
@@ -121,6 +127,9 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
             prov = rec.provenance
             if prov.startswith("seed:cuadro") and prov[5:] not in seeds:
                 yield ctx.problem(collection, rec.key, "provenance", f"unknown seed row {prov[5:]!r}")
+    for disc in ctx.inv.discrepancies:
+        if disc.records_follow not in seeds:
+            yield ctx.problem("discrepancies", disc.key, "records_follow", f"unknown seed row {disc.records_follow!r}")
 
 
 @check
