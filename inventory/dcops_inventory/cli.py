@@ -25,7 +25,7 @@ EXIT_INVALID = 2
 
 InventoryOption = typer.Option(
     None, "--inventory", "-i", envvar="DCOPS_INVENTORY",
-    help=f"Inventory directory or file [default: the embedded MTPE inventory, {DEFAULT_INVENTORY}]",
+    help="Inventory directory or file (default: the embedded MTPE inventory, inventory/mtpe)",
     show_default=False,
 )
 
@@ -35,11 +35,20 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
-def load_or_exit(path: Path | None) -> Inventory:
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def load_or_exit(path: Path | None, as_json: bool = False) -> Inventory:
     """Load the inventory, or print every problem (file:line: field: reason) and exit 2."""
     try:
         return load_inventory(path)
     except InventoryError as exc:
+        if as_json:
+            problems = [{"file": p.file, "line": p.line, "field": p.field, "reason": p.reason} for p in exc.problems]
+            sys.stdout.write(json.dumps({"valid": False, "problems": problems}, indent=2, ensure_ascii=False) + "\n")
+            raise typer.Exit(EXIT_INVALID) from None
         for problem in exc.problems:
             err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         err_console.print(f"{len(exc.problems)} error(s); the inventory is not valid.", markup=False)
@@ -50,15 +59,22 @@ def load_or_exit(path: Path | None) -> Inventory:
 
 
 @app.command()
-def validate(inventory: Path = InventoryOption) -> None:
+def validate(
+    inventory: Path = InventoryOption,
+    format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text, or json for tools"),
+) -> None:
     """Check the inventory: YAML syntax, schema, references, rack space, addressing,
     redundancy and plaintext secrets. Exit 0 with a one-line summary, or exit 2 listing
     every error as `file:line: field: reason`."""
     started = time.perf_counter()
-    inv = load_or_exit(inventory)
+    inv = load_or_exit(inventory, as_json=format is ValidateFormat.json)
     elapsed = time.perf_counter() - started
     counts = inv.counts()
     files = len(inventory_files(inv.root))
+    if format is ValidateFormat.json:
+        sys.stdout.write(json.dumps({"valid": True, "name": inv.meta.name, "files": files,
+                                     "seconds": round(elapsed, 3), "counts": counts}, indent=2) + "\n")
+        return
     typer.echo(
         f"{inv.meta.name}: valid — {counts['sites']} sites, {counts['racks']} racks, "
         f"{counts['devices']} devices, {counts['vms']} VMs, {counts['services']} services, "

@@ -42,3 +42,14 @@ def test_invalid_fixture_gives_exact_errors(fixture: Path, monkeypatch):
     assert result.exit_code == 2
     printed = [l for l in result.output.splitlines() if not l.endswith("the inventory is not valid.")]
     assert printed == expected
+
+
+def test_json_format_lists_problems_for_tools():
+    import json
+
+    fixture = FIXTURES / "invalid" / "rack_overlap.yaml"
+    result = runner.invoke(app, ["inventory", "validate", "-i", str(fixture), "--format", "json"])
+    assert result.exit_code == 2
+    data = json.loads(result.output)
+    assert data["valid"] is False
+    assert [(p["line"], p["field"]) for p in data["problems"]] == [(44, "devices[hq-core-02].position")]
