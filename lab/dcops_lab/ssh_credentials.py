@@ -2,7 +2,8 @@
 
 A lab device checks exactly what the access layer will send: the user of the device's
 `credentials` record and the value of its password secret. When that secret is not set
-in the environment (a first `dcops lab start`), the lab makes a random one and writes it
+in the environment (a first `dcops lab start`), the lab makes a random one (and one
+for the enable secret) and writes it
 to `<state-dir>/secrets.env` (mode 0600) for the user to source; it never prints it.
 """
 
@@ -25,11 +26,16 @@ def lab_credentials(inv: Inventory, devices: list[Device], state_dir: Path) -> d
         if not dev.credentials:
             raise ValueError(f"{dev.name}: has no credentials record; the lab cannot set its login")
         creds = inv.get("credentials", dev.credentials)
-        secret = inv.get("secrets", creds.password_secret)  # type: ignore[attr-defined]
-        value = os.environ.get(secret.ref) if secret.kind == "env" else None  # type: ignore[attr-defined]
-        if value is None:
-            value = generated.setdefault(secret.ref, pysecrets.token_urlsafe(16))  # type: ignore[attr-defined]
-        out[dev.name] = (creds.username, value)  # type: ignore[attr-defined]
+        values = []
+        # The enable secret is not checked by the lab (logins land privileged) but the access
+        # layer resolves it, so it must exist in the environment as well.
+        for secret_name in filter(None, (creds.password_secret, creds.enable_secret)):  # type: ignore[attr-defined]
+            secret = inv.get("secrets", secret_name)
+            value = os.environ.get(secret.ref) if secret.kind == "env" else None  # type: ignore[attr-defined]
+            if value is None:
+                value = generated.setdefault(secret.ref, pysecrets.token_urlsafe(16))  # type: ignore[attr-defined]
+            values.append(value)
+        out[dev.name] = (creds.username, values[0])  # type: ignore[attr-defined]
     if generated:
         state_dir.mkdir(parents=True, exist_ok=True)
         path = state_dir / "secrets.env"
