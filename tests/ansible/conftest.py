@@ -1,47 +1,27 @@
-"""Fixtures for the Ansible tests: the venv's tools on PATH, a lab fleet for the session,
-and a clean environment that can only ever reach loopback."""
+"""Fixtures for the Ansible tests: one lab fleet for the session (8 devices of the fixture
+inventory, both platforms and every switch role), stopped and removed at the end."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE_INVENTORY = REPO / "tests" / "fixtures" / "ansible" / "inventory"
-VENV_BIN = Path(sys.executable).parent
-# Both platforms and every switch role, plus a router and the firewall.
-LAB_DEVICES = ["sc-core-01", "sc-core-02", "sc-dist-01", "sc-edge-01", "ate-edge-01", "sc-poe-01",
-               "sc-rtr-01", "sc-fw-01"]
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DCOPS_", "ANSIBLE_"))}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["DCOPS_LAB_ONLY"] = "1"
-    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
-    env["ANSIBLE_LOCAL_TEMP"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / "dcops-ansible-tmp")
-    env.update(extra)
-    return env
+from ansible_testlib import FIXTURE_INVENTORY, LAB_DEVICES, base_env
 
 
 @pytest.fixture(scope="session")
-def lab_password() -> str:
-    return secrets.token_urlsafe(12)
+def lab_secrets() -> dict[str, str]:
+    return {"DCOPS_NET_PASSWORD": secrets.token_urlsafe(12)}
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory, lab_password):
-    """The fixture inventory's network devices served by FakeNOS on 127.0.0.1."""
+def lab(tmp_path_factory, lab_secrets):
     from dcops_lab.fakenos_process import LabFleet
 
-    state = tmp_path_factory.mktemp("lab")
-    env = base_env(DCOPS_NET_PASSWORD=lab_password)
-    fleet = LabFleet(state, inventory=FIXTURE_INVENTORY, devices=LAB_DEVICES, env=env)
+    state = tmp_path_factory.mktemp("ansible-lab")
+    fleet = LabFleet(state, inventory=FIXTURE_INVENTORY, devices=LAB_DEVICES, env=base_env(**lab_secrets))
     fleet.start()
     try:
         yield fleet
@@ -51,10 +31,39 @@ def lab(tmp_path_factory, lab_password):
 
 
 @pytest.fixture()
-def lab_env(lab, lab_password, monkeypatch) -> dict[str, str]:
-    """Environment for tools run against the lab (also applied to this process)."""
-    env = base_env(DCOPS_NET_PASSWORD=lab_password, DCOPS_ADDRESS_MAP=str(lab.address_map_path),
-                   DCOPS_INVENTORY=str(FIXTURE_INVENTORY))
-    for key in ("DCOPS_NET_PASSWORD", "DCOPS_LAB_ONLY", "DCOPS_ADDRESS_MAP", "DCOPS_INVENTORY"):
-        monkeypatch.setenv(key, env[key])
+def lab_env(lab, lab_secrets, monkeypatch) -> dict[str, str]:
+    """Environment for tools run against the lab; also applied to this test process."""
+    env = base_env(DCOPS_ADDRESS_MAP=str(lab.address_map_path), DCOPS_INVENTORY=str(FIXTURE_INVENTORY),
+                   **lab_secrets)
+    for key, value in env.items():
+        if key.startswith("DCOPS_"):
+            monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture()
+def inv():
+    from dcops_inventory import load_inventory
+
+    return load_inventory(FIXTURE_INVENTORY)
+
+
+@pytest.fixture()
+def push(lab, lab_env, inv):
+    """push(device, lines) sends config lines through the access layer; every push is
+    undone at teardown with `undo` lines so later tests see the boot config."""
+    from dcops_access import open_connection, target_for
+
+    undo: list[tuple[str, list[str]]] = []
+
+    def _push(device: str, lines: list[str], revert: list[str] | None = None) -> str:
+        with open_connection(target_for(inv, device, lab.address_map())) as conn:
+            out = conn.configure(lines)
+        if revert:
+            undo.append((device, revert))
+        return out
+
+    yield _push
+    for device, lines in reversed(undo):
+        with open_connection(target_for(inv, device, lab.address_map())) as conn:
+            conn.configure(lines)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, base_env
+from ansible_testlib import REPO, base_env
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name[: -len(".dcops.yml")] for p in GOLDEN.glob("*.dcops.yml"))

@@ -1,0 +1,72 @@
+"""The compliance playbook and CLI against the lab: drift is reported line by line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from ansible_testlib import REPO, playbook, recap
+
+
+@pytest.mark.slow
+def test_compliance_reports_missing_and_extra_lines(lab_env, tmp_path, push):
+    push("sc-edge-01", ["no logging host 10.10.0.102", "ntp server 10.10.0.99", "vlan 99", "name rogue"],
+         revert=["no ntp server 10.10.0.99", "no vlan 99", "logging host 10.10.0.102"])
+    push("sc-fw-01", ["config system snmp user", 'delete "dcops-mon"', "end"],
+         revert=["config system snmp user", 'edit "dcops-mon"', "set security-level auth-priv",
+                 "set auth-proto sha", "set priv-proto aes", "next", "end"])
+    report, metrics = tmp_path / "report.json", tmp_path / "compliance.prom"
+    args = ["-e", f"dcops_compliance_report={report}", "-e", f"dcops_compliance_metrics={metrics}"]
+
+    checked = playbook("compliance.yml", lab_env, *args, "--check", "--diff")
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert all(r["changed"] == 0 for r in recap(checked.stdout).values())
+    shown = checked.stdout.split("TASK [compliance : Show drift]")[1]
+    assert '"missing": [\n            "logging host 10.10.0.102"' in shown, shown[:2000]
+    assert "skipping: [sc-core-01]" in shown.split("PLAY [Report drift]")[0]
+    assert not report.exists() and not metrics.exists()
+
+    run = playbook("compliance.yml", lab_env, *args)
+    assert run.returncode == 0
+    data = json.loads(report.read_text())
+    edge = data["devices"]["sc-edge-01"]
+    assert edge["missing"] == ["logging host 10.10.0.102"]
+    assert edge["extra"] == ["ntp server 10.10.0.99", "vlan 99", "vlan 99 > name rogue"]
+    fw = data["devices"]["sc-fw-01"]
+    assert 'config system snmp user > edit "dcops-mon"' in fw["missing"] and fw["extra"] == []
+    assert data["devices"]["sc-core-01"]["compliant"] is True
+    assert data["non_compliant"] == ["sc-edge-01", "sc-fw-01"]
+    text = metrics.read_text()
+    assert 'dcops_config_compliance_extra_lines{device="sc-edge-01"} 3.0' in text
+    assert 'dcops_config_compliance_compliant{device="sc-core-02"} 1.0' in text
+
+
+@pytest.mark.slow
+def test_cli_compliance_and_backup_check_write_nothing(lab_env, tmp_path, push):
+    push("sc-core-02", ["no ntp server 10.10.0.102"], revert=["ntp server 10.10.0.102"])
+    cmd = ["dcops", "ansible", "compliance", "--address-map", lab_env["DCOPS_ADDRESS_MAP"],
+           "-i", lab_env["DCOPS_INVENTORY"], "--check", "--report", str(tmp_path / "r.json")]
+    proc = subprocess.run(cmd, cwd=REPO, env=lab_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "sc-core-02: 1 missing, 0 extra" in proc.stdout and "+ ntp server 10.10.0.102" in proc.stdout
+    assert not (tmp_path / "r.json").exists()
+
+    backup = subprocess.run(["dcops", "ansible", "backup", "--address-map", lab_env["DCOPS_ADDRESS_MAP"],
+                             "-i", lab_env["DCOPS_INVENTORY"], "--check", "--repo", str(tmp_path / "repo")],
+                            cwd=REPO, env=lab_env, capture_output=True, text=True, timeout=120)
+    assert backup.returncode == 0, backup.stdout + backup.stderr
+    assert "8 would change" in backup.stdout
+    assert not (tmp_path / "repo").exists()
+
+
+def test_intended_config_follows_the_inventory(inv):
+    from dcops_ansible.compliance import intended_paths
+
+    paths = intended_paths(inv, "sc-dist-01")
+    assert "hostname sc-dist-01" in paths
+    assert "ntp server 10.10.0.102" in paths and "logging host 10.10.0.102" in paths
+    assert "snmp-server user dcops-mon dcops-ro v3 auth sha priv aes" in paths
+    assert "vlan 30 > name users" in paths and "vlan 20 > name servers" in paths
+    assert not any(p.startswith("vlan") for p in intended_paths(inv, "sc-rtr-01"))
