@@ -30,6 +30,7 @@ from dcops_ansible import configtree
 from dcops_inventory import load_inventory
 from dcops_inventory.endpoints import AddressMap, Endpoint
 from dcops_lab.fakenos_devices import DeviceSpec, DeviceState
+from dcops_lab.fakenos_server import SharedKeySshServer
 from dcops_lab.fakenos_shell import DEVICES, LabShell
 from dcops_lab.fakenos_specs import device_spec, lab_devices
 from dcops_lab.ssh_credentials import lab_credentials
@@ -87,12 +88,23 @@ class Fleet:
                   commands={"_lab_": {"output": "", "help": "handled by the dcops lab dialects"}})
         self.net = FakeNOS(inventory=inventory, plugins=[nos])
         self.net.shell_plugins["CMDShell"] = LabShell  # every session gets the lab's shell
+        self.net.servers_plugins["ParamikoSshServer"] = SharedKeySshServer
 
     def start(self, name: str | None = None) -> None:
         self.net.start(name) if name else self.net.start()
 
     def stop(self, name: str | None = None) -> None:
-        self.net.stop(name) if name else self.net.stop()
+        if name:
+            self.net.stop(name)
+            return
+        # FakeNOS stops servers one by one, each waiting for its threads; in parallel a
+        # fleet of hundreds stops in about one server's shutdown time.
+        workers = [threading.Thread(target=self.net.stop, args=(n,), daemon=True)
+                   for n, host in self.net.hosts.items() if host.running]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=10)
 
     def status(self) -> dict[str, bool]:
         return {name: host.running for name, host in self.net.hosts.items()}
@@ -185,4 +197,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # servers are stopped; do not wait for FakeNOS' lingering non-daemon threads
