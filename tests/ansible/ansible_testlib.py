@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ def base_env(**extra: str) -> dict[str, str]:
     env["DCOPS_LAB_ONLY"] = "1"
     env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
     env["ANSIBLE_NOCOLOR"] = "1"
+    env["XDG_CACHE_HOME"] = str(Path(tempfile.gettempdir()) / "dcops-tests-xdg-cache")
     env.update(extra)
     return env
 

@@ -73,11 +73,25 @@ options:
     type: list
     elements: str
     default: []
+  compile:
+    description:
+      - Keep the compiled view (hosts, variables, groups) as JSON keyed by a fingerprint of
+        every inventory file, the address map and these options, and reuse it while none
+        of them changed. Independent of Ansible's C(cache) options, and always correct.
+    type: bool
+    default: true
+    env:
+      - name: DCOPS_INVENTORY_COMPILE
+  compile_dir:
+    description: Where compiled views are kept (default C($XDG_CACHE_HOME/dcops/ansible-inventory)).
+    type: str
+    default: ''
   preload_access_layer:
     description:
       - Import the dcops device-access layer (netmiko, paramiko) while building the
         inventory, so that Ansible's forked workers inherit it instead of importing it once
-        per host. Worth it for playbooks over many devices; useless for C(ansible-inventory).
+        per host, and load the inventory once for the per-host actions. Worth it for
+        playbooks over many devices; useless for C(ansible-inventory).
     type: bool
     default: false
 """
@@ -113,6 +127,7 @@ keyed_groups:
 """
 
 import os
+from pathlib import Path
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -136,6 +151,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
 
     def _build(self, path):
+        from dcops_ansible import compiled
         from dcops_ansible.hostvars import build_view
         from dcops_ansible.runtime import remember_inventory
         from dcops_inventory import AddressMap, InventoryError, load_inventory
@@ -143,6 +159,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         base = os.path.dirname(os.path.abspath(path))
         inv_path = self._resolve(base, self.get_option("inventory_path"))
         map_path = self._resolve(base, self.get_option("address_map"))
+        key = cache_dir = None
+        if self.get_option("compile"):
+            options = {k: self.get_option(k) for k in ("management_address", "group_by", "include_vms", "statuses")}
+            cache_dir = Path(self._resolve(base, self.get_option("compile_dir")) or compiled.default_cache_dir())
+            try:
+                key = compiled.fingerprint(inv_path, map_path, options)
+            except OSError as exc:
+                raise AnsibleParserError(f"dcops inventory plugin ({path}): {exc}") from exc
+            data = compiled.load(cache_dir, key)
+            if data is not None:
+                return data
         try:
             inv = load_inventory(inv_path or None)
             remember_inventory(str(inv.root), inv)
@@ -154,13 +181,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 address_map_source=map_path)
         except (InventoryError, ValueError, OSError) as exc:
             raise AnsibleParserError(f"dcops inventory plugin ({path}): {exc}") from exc
-        return view.to_dict()
+        data = view.to_dict()
+        if key is not None:
+            compiled.save(cache_dir, key, data)
+        return data
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         if self.get_option("preload_access_layer"):
             import dcops_access  # noqa: F401  (forked workers inherit it)
+            from dcops_ansible import runtime
+
+            base = os.path.dirname(os.path.abspath(path))
+            runtime.inventory(self._resolve(base, self.get_option("inventory_path")) or None)
 
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
