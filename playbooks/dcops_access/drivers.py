@@ -9,8 +9,6 @@ they are re-raised as `dcops_access.errors` types naming the device.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
-
 import paramiko
 from netmiko import ConnectHandler
 from netmiko.exceptions import (
@@ -137,7 +135,3 @@ def open_connection(target: Target, timeout: float = CONNECT_TIMEOUT) -> Connect
                                        f"known: {', '.join(sorted(DRIVERS))}") from None
     return driver(target, timeout)
 
-
-def with_connection(target: Target, work: Callable[[Connection], object], timeout: float = CONNECT_TIMEOUT):
-    with open_connection(target, timeout) as conn:
-        return work(conn)

@@ -16,6 +16,7 @@ from pathlib import Path
 from dcops_inventory.loader import DEFAULT_INVENTORY, inventory_files
 
 FORMAT = 1
+KEEP = 16  # compiled views kept; older ones (old inventory states, old lab maps) are removed
 
 
 def default_cache_dir() -> Path:
@@ -49,5 +50,8 @@ def save(cache_dir: Path, key: str, data: dict) -> None:
         tmp = cache_dir / f".{key}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(data, separators=(",", ":")))
         os.replace(tmp, cache_dir / f"{key}.json")
+        views = sorted(cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in views[KEEP:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home only costs speed

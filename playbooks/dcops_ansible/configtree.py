@@ -100,11 +100,11 @@ def set_line(parent: Node, line: str) -> Node:
 
 
 def remove_line(parent: Node, negated: str) -> bool:
-    """`no X`: remove the child X (or, for `no vlan 10` style, the block it heads)."""
+    """`no X`: remove the child X with its block (`no vlan 10`), or the leaf lines X
+    qualifies (`no description` removes `description uplink`)."""
     before = len(parent.children)
     parent.children = [c for c in parent.children
-                       if not (c.line == negated or c.line.startswith(negated + " ") and _key(negated) is None
-                               and not c.children and len(negated.split()) >= 2)]
+                       if not (c.line == negated or (c.line.startswith(negated + " ") and not c.children))]
     return len(parent.children) != before
 
 

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dcops_inventory import AddressMap, Inventory, load_inventory
+from dcops_inventory import DEFAULT_INVENTORY, AddressMap, Inventory, load_inventory
 
 _INVENTORIES: dict[str, Inventory] = {}
 _MAPS: dict[str, AddressMap] = {}
 
 
-def remember_inventory(path: str, inv: Inventory) -> None:
-    _INVENTORIES[str(Path(path).resolve()) if path else ""] = inv
-
-
 def inventory(path: str | None) -> Inventory:
-    key = str(Path(path).resolve()) if path else ""
+    key = str(Path(path or DEFAULT_INVENTORY).resolve())
     if key not in _INVENTORIES:
-        _INVENTORIES[key] = load_inventory(path or None)
+        _INVENTORIES[key] = load_inventory(key)
     return _INVENTORIES[key]
 
 

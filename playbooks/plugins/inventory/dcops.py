@@ -153,8 +153,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _build(self, path):
         from dcops_ansible import compiled
         from dcops_ansible.hostvars import build_view
-        from dcops_ansible.runtime import remember_inventory
-        from dcops_inventory import AddressMap, InventoryError, load_inventory
+        from dcops_ansible import runtime
+        from dcops_inventory import AddressMap, InventoryError
 
         base = os.path.dirname(os.path.abspath(path))
         inv_path = self._resolve(base, self.get_option("inventory_path"))
@@ -171,8 +171,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if data is not None:
                 return data
         try:
-            inv = load_inventory(inv_path or None)
-            remember_inventory(str(inv.root), inv)
+            inv = runtime.inventory(inv_path or None)
             amap = AddressMap.load(map_path) if map_path else None
             view = build_view(
                 inv, address=self.get_option("management_address"), address_map=amap,
