@@ -20,6 +20,9 @@ from dcops_inventory.models import Device
 
 SWITCH_ROLES = ("core_switch", "distribution_switch", "edge_switch", "poe_switch", "san_switch")
 SNMP_GROUP = "dcops-ro"
+# Where a secret's value would stand in a config line. The lab boots with it; compliance
+# replaces every secret value (real or placeholder) by one token before comparing.
+SECRET_PLACEHOLDER = "<secret>"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Baseline:
     snmp_user: str | None = None
     snmp_auth: str | None = None
     snmp_priv: str | None = None
+    snmp_community: bool = False  # a v2c profile: a read-only community (value stays secret)
     banner: str = ""
     admin_user: str | None = None
     vlans: tuple[tuple[int, str], ...] = field(default_factory=tuple)
@@ -70,6 +74,7 @@ def baseline_for(inv: Inventory, device: Device) -> Baseline:
         snmp_user=profile.user if v3 else None,  # type: ignore[union-attr]
         snmp_auth=(profile.auth_protocol or "SHA").lower() if v3 else None,  # type: ignore[union-attr]
         snmp_priv=profile.priv_protocol.lower() if v3 and profile.priv_protocol else None,  # type: ignore[union-attr]
+        snmp_community=profile is not None and profile.version == "v2c",  # type: ignore[union-attr]
         banner=f"Authorized access only - {inv.meta.title}. Activity is logged.",
         admin_user=creds.username if creds else None,  # type: ignore[union-attr]
         vlans=_vlans(inv, device),
@@ -94,13 +99,15 @@ def render_ios(b: Baseline) -> list[str]:
     lines = [f"hostname {b.hostname}", "aaa new-model", "aaa authentication login default local",
              "aaa authorization exec default local"]
     if b.admin_user:
-        lines.append(f"username {b.admin_user} privilege 15 secret 9 <secret-hash>")
+        lines.append(f"username {b.admin_user} privilege 15 secret 9 {SECRET_PLACEHOLDER}")
     lines += [f"ntp server {ip}" for ip in b.ntp_servers]
     lines += [f"logging host {ip}" for ip in b.syslog_servers]
     if b.snmp_user:
         lines.append(f"snmp-server group {SNMP_GROUP} v3 priv")
         priv = f" priv {b.snmp_priv}" if b.snmp_priv else ""
         lines.append(f"snmp-server user {b.snmp_user} {SNMP_GROUP} v3 auth {b.snmp_auth}{priv}")
+    if b.snmp_community:
+        lines.append(f"snmp-server community {SECRET_PLACEHOLDER} RO")
     for vid, name in b.vlans:
         lines += [f"vlan {vid}", f" name {name}"]
     lines.append(f"banner login ^C{b.banner}^C")
@@ -112,13 +119,15 @@ def render_eos(b: Baseline) -> list[str]:
     lines = [f"hostname {b.hostname}", "aaa authentication login default local",
              "aaa authorization exec default local"]
     if b.admin_user:
-        lines.append(f"username {b.admin_user} privilege 15 role network-admin secret sha512 <secret-hash>")
+        lines.append(f"username {b.admin_user} privilege 15 role network-admin secret sha512 {SECRET_PLACEHOLDER}")
     lines += [f"ntp server {ip}" for ip in b.ntp_servers]
     lines += [f"logging host {ip}" for ip in b.syslog_servers]
     if b.snmp_user:
         lines.append(f"snmp-server group {SNMP_GROUP} v3 priv")
         priv = f" priv {b.snmp_priv}" if b.snmp_priv else ""
         lines.append(f"snmp-server user {b.snmp_user} {SNMP_GROUP} v3 auth {b.snmp_auth}{priv}")
+    if b.snmp_community:
+        lines.append(f"snmp-server community {SECRET_PLACEHOLDER} ro")
     for vid, name in b.vlans:
         lines += [f"vlan {vid}", f"   name {name}"]
     lines += ["banner login", b.banner, "EOF"]
@@ -133,7 +142,7 @@ def render_fortios(b: Baseline) -> list[str]:
              f'    set buffer "{b.banner}"', "end"]
     if b.admin_user:
         lines += ["config system admin", f'    edit "{b.admin_user}"', '        set accprofile "super_admin"',
-                  "        set password ENC <secret-hash>", "    next", "end"]
+                  f"        set password ENC {SECRET_PLACEHOLDER}", "    next", "end"]
     if b.ntp_servers:
         lines += ["config system ntp", "    set ntpsync enable", "    set type custom", "    config ntpserver"]
         for i, ip in enumerate(b.ntp_servers, 1):
@@ -146,6 +155,9 @@ def render_fortios(b: Baseline) -> list[str]:
         lines += ["config system snmp user", f'    edit "{b.snmp_user}"', "        set security-level auth-priv",
                   f"        set auth-proto {b.snmp_auth}", f"        set priv-proto {b.snmp_priv or 'aes'}",
                   "    next", "end"]
+    if b.snmp_community:
+        lines += ["config system snmp community", "    edit 1", f"        set name {SECRET_PLACEHOLDER}",
+                  "        set status enable", "    next", "end"]
     return lines
 
 

@@ -21,21 +21,23 @@ from dcops_ansible.baseline import baseline_for, render
 from dcops_ansible.metrics import write_textfile
 from dcops_inventory import AddressMap, Inventory
 
-_SECRET = re.compile(r"\b((?:secret|password)\s+(?:\d+\s+|sha512\s+|ENC\s+)?)\S+", re.I)
+_SECRET = re.compile(r"\b((?:secret|password|community)\s+(?:\d+\s+|sha512\s+|ENC\s+)?)(?!>(?:\s|$))\S+", re.I)
+_FORTI_COMMUNITY = re.compile(r"^(config system snmp community > edit \S+ > set name )\S.*$")
 TOKEN = "<secret>"
 
-_INDENTED_SCOPE = re.compile(r"^(hostname |ntp server |logging host |snmp-server (user|group) |username |"
+_INDENTED_SCOPE = re.compile(r"^(hostname |ntp server |logging host |snmp-server (user|group|community) |username |"
                              r"aaa |banner |vlan \d+)")
 MANAGED: dict[str, re.Pattern[str]] = {
     "cisco_ios": _INDENTED_SCOPE, "cisco_xe": _INDENTED_SCOPE, "arista_eos": _INDENTED_SCOPE,
-    "fortinet": re.compile(r"^(config system ntp|config log syslogd\d? setting|config system snmp user|"
+    "fortinet": re.compile(r"^(config system ntp|config log syslogd\d? setting|config system snmp (user|community)|"
                            r"config system admin|config system replacemsg admin|"
                            r"config system global > set (hostname|pre-login-banner) )"),
 }
 
 
 def _normalise(paths: list[str]) -> list[str]:
-    return [_SECRET.sub(lambda m: m.group(1) + TOKEN, p) for p in paths]
+    return [_FORTI_COMMUNITY.sub(lambda m: m.group(1) + TOKEN, _SECRET.sub(lambda m: m.group(1) + TOKEN, p))
+            for p in paths]
 
 
 def intended_paths(inv: Inventory, device_name: str) -> list[str]:

@@ -33,7 +33,7 @@ PLATFORM: dict[str, list[Rule]] = {
     ],
     "cisco_asa": [(re.compile(r"^(Cryptochecksum:).*$", re.M), r"\1" + MASK)],
 }
-_SECRET = re.compile(r"(\b(?:secret|password|key)\s+(?:\d+\s+)?(?:md5\s+|sha512\s+|ENC\s+)?)(\S+)", re.I)
+_SECRET = re.compile(r"(\b(?:secret|password|key|community)\s+(?:\d+\s+)?(?:md5\s+|sha512\s+|ENC\s+)?)(\S+)", re.I)
 
 
 def _digest(m: re.Match[str]) -> str:

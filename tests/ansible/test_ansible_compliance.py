@@ -69,4 +69,16 @@ def test_intended_config_follows_the_inventory(inv):
     assert "ntp server 10.10.0.102" in paths and "logging host 10.10.0.102" in paths
     assert "snmp-server user dcops-mon dcops-ro v3 auth sha priv aes" in paths
     assert "vlan 30 > name users" in paths and "vlan 20 > name servers" in paths
-    assert not any(p.startswith("vlan") for p in intended_paths(inv, "sc-rtr-01"))
+    router = intended_paths(inv, "sc-rtr-01")
+    assert not any(p.startswith("vlan") for p in router)
+    assert "snmp-server community <secret> RO" in router  # a v2c profile: community, value never shown
+    assert not any(p.startswith("snmp-server user") for p in router)
+
+
+def test_secret_values_are_one_token_in_compliance():
+    from dcops_ansible.compliance import compare
+
+    running = "hostname r1\nusername dcops privilege 15 secret 9 $9$realhash\nsnmp-server community s3cr3t RO\n"
+    drift = compare("cisco_ios", "r1", ["hostname r1", "username dcops privilege 15 secret 9 <secret>",
+                                        "snmp-server community <secret> RO"], running)
+    assert drift.compliant, drift
