@@ -84,3 +84,18 @@ def test_secret_values_never_reach_hostvars(monkeypatch):
     view = build_view(load_inventory(REPO / "tests/fixtures/ansible/inventory"))
     assert "s3cret-value" not in json.dumps(view.to_dict())
     assert view.hosts["sc-core-01"]["ansible_user"] == "netadmin"
+
+
+@pytest.mark.slow
+def test_cli_list_matches_the_plugin():
+    config = GOLDEN / "default.dcops.yml"
+    plugin = plain(normalised(ansible_inventory(config).stdout))
+    proc = subprocess.run(["dcops", "ansible", "inventory", "--list", "-i", str(REPO / "tests/fixtures/ansible/inventory")],
+                          cwd=REPO, env=base_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    cli = json.loads(proc.stdout.replace(str(REPO), "<repo>"))
+    assert cli["_meta"]["hostvars"].keys() == plugin["_meta"]["hostvars"].keys()
+    for host, hostvars in cli["_meta"]["hostvars"].items():
+        assert hostvars.items() <= plugin["_meta"]["hostvars"][host].items(), host
+    assert {g: v["hosts"] for g, v in cli.items() if "hosts" in v} == \
+        {g: v["hosts"] for g, v in plugin.items() if "hosts" in v}
