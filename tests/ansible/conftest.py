@@ -64,6 +64,15 @@ def push(lab, lab_env, inv):
         return out
 
     yield _push
+    from dcops_access import run_bulk
+
+    by_device: dict[str, list[str]] = {}
     for device, lines in reversed(undo):
+        by_device.setdefault(device, []).extend(lines)
+
+    def _undo(device: str) -> None:
         with open_connection(target_for(inv, device, lab.address_map())) as conn:
-            conn.configure(lines)
+            conn.configure(by_device[device])
+
+    failed = [r for r in run_bulk(list(by_device), _undo, workers=8) if not r.ok]
+    assert not failed, f"could not restore lab devices: {failed}"

@@ -35,6 +35,8 @@ def test_backup_commits_masked_configs_then_changes_nothing(lab_env, tmp_path, p
     metrics = (tmp_path / "metrics.prom").read_text()
     assert 'dcops_config_backup_last_success_timestamp_seconds{device="sc-core-01"}' in metrics
     assert 'dcops_config_backup_last_change_timestamp_seconds{device="sc-fw-01"}' in metrics
+    lint = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
     head = git(repo, "rev-parse", "HEAD")
     second = playbook("backup_configs.yml", lab_env, *backup_args(tmp_path))
@@ -63,13 +65,16 @@ def test_switch_stopped_mid_backup_keeps_its_previous_file(lab, lab_env, tmp_pat
     assert first.returncode == 0
     repo = tmp_path / "repo"
     previous = {p.stem: p.read_text() for p in repo.glob("*.cfg")}
-    for name in LAB_DEVICES:  # give every device a change, so "backed up" is visible
-        banner = "set pre-login-banner disable" if name == "sc-fw-01" else "logging host 10.10.0.251"
+    from dcops_access import run_bulk
+
+    def change(name: str) -> None:  # give every device a change, so "backed up" is visible
         if name == "sc-fw-01":
-            push(name, ["config system global", banner, "end"],
+            push(name, ["config system global", "set pre-login-banner disable", "end"],
                  revert=["config system global", "set pre-login-banner enable", "end"])
         else:
-            push(name, [banner], revert=["no logging host 10.10.0.251"])
+            push(name, ["logging host 10.10.0.251"], revert=["no logging host 10.10.0.251"])
+
+    assert all(r.ok for r in run_bulk(LAB_DEVICES, change, workers=8))
 
     victim = "sc-fw-01"  # last in inventory order: still waiting while the others run
     started = time.time()

@@ -41,6 +41,8 @@ def test_compliance_reports_missing_and_extra_lines(lab_env, tmp_path, push):
     text = metrics.read_text()
     assert 'dcops_config_compliance_extra_lines{device="sc-edge-01"} 3.0' in text
     assert 'dcops_config_compliance_compliant{device="sc-core-02"} 1.0' in text
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 @pytest.mark.slow
