@@ -1,0 +1,162 @@
+"""Inventory records as typed columns, loaded into DuckDB in one statement per table.
+
+The column list of a collection is derived from its pydantic model, so a field added to a
+model shows up in `dcops inventory query` without touching this module. Nested parts are
+flattened (`licence.type` -> `licence_type`, cable `a.device` -> `a_device`), lists of names
+become `VARCHAR[]`, addresses become text, lists of parts become JSON text.
+
+Why column lists: DuckDB's `executemany` inserts row by row (~1k rows/s measured); handing
+each column over as one list parameter and `UNNEST`ing them side by side loads 50k rows of
+15 columns in ~0.2 s, with no pandas/Arrow dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import Any, Callable, Iterable, Literal
+
+import duckdb
+from pydantic import BaseModel
+
+from dcops_inventory.models.base import Part, Record
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    values: Callable[[list], list]  # records -> one Python value per record, DuckDB-ready
+
+
+def _unwrap(annotation) -> tuple[Any, bool]:
+    """(base type, is optional) with Annotated and `| None` removed."""
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            if len(args) == 1:
+                annotation = args[0]
+            else:
+                bases = {_unwrap(a)[0] for a in args}
+                return (float if bases <= {int, float} else str), optional
+        else:
+            return annotation, optional
+
+
+_SCALARS = {bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE", str: "VARCHAR", date: "DATE"}
+_TEXTUAL = (IPv4Interface, IPv4Network, IPv4Address)
+
+
+def _scalar_sql(tp) -> str | None:
+    if typing.get_origin(tp) is Literal:
+        return "VARCHAR"
+    if tp in _TEXTUAL:
+        return "VARCHAR"
+    return _SCALARS.get(tp)
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _part_json(value):
+    if value is None:
+        return None
+    return json.dumps([v.model_dump(mode="json") for v in value], sort_keys=True)
+
+
+def _column(name: str, sql: str, get: Callable[[Any], Any], convert: Callable | None = None) -> Column:
+    """`get` is a C-level attrgetter where possible: extracting 25 columns of 50k devices
+    with Python lambdas took 0.4 s, with map(attrgetter) a fraction of that."""
+    if convert is None:
+        return Column(name, sql, lambda recs: list(map(get, recs)))
+    return Column(name, sql, lambda recs: [convert(v) for v in map(get, recs)])
+
+
+def columns_of(model: type[BaseModel], prefix: str = "", path: tuple[str, ...] = (),
+               nullable_parent: bool = False) -> list[Column]:
+    """The flat columns of a model; nested parts contribute `<field>_<subfield>` columns."""
+    out: list[Column] = []
+    for name, field in model.model_fields.items():
+        tp, optional = _unwrap(field.annotation)
+        col = f"{prefix}{name}"
+        getter = _getter(path + (name,), nullable_parent)
+        if isinstance(tp, type) and issubclass(tp, Part):
+            out.extend(columns_of(tp, f"{col}_", path + (name,), nullable_parent or optional))
+            continue
+        if typing.get_origin(tp) is list:
+            item, _ = _unwrap(typing.get_args(tp)[0])
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                out.append(_column(col, "VARCHAR", getter, _part_json))
+                continue
+            sql = _scalar_sql(item) or "VARCHAR"
+            conv = (lambda v: None if v is None else [_text(x) for x in v]) if item in _TEXTUAL else None
+            out.append(_column(col, f"{sql}[]", getter, conv))
+            continue
+        sql = _scalar_sql(tp)
+        if sql is None:
+            raise TypeError(f"{model.__name__}.{name}: no DuckDB column type for {tp!r}")
+        if tp in _TEXTUAL:
+            out.append(_column(col, sql, getter, _text))
+        elif sql == "DOUBLE":
+            out.append(_column(col, sql, getter, _number))
+        else:
+            out.append(_column(col, sql, getter))
+    return out
+
+
+def _getter(path: tuple[str, ...], nullable: bool) -> Callable[[Any], Any]:
+    if not nullable:
+        return operator.attrgetter(".".join(path))
+
+    def get(r):
+        for part in path:
+            if r is None:
+                return None
+            r = getattr(r, part)
+        return r
+
+    return get
+
+
+def record_columns(model: type[Record]) -> list[Column]:
+    """A collection's columns; records keyed by a composite `ref` get it as first column."""
+    cols = columns_of(model)
+    if model.key_field != "name" and "ref" not in {c.name for c in cols}:
+        cols.insert(0, _column(model.key_field, "VARCHAR", operator.attrgetter("key")))
+    return cols
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
+               data: list[list]) -> None:
+    """CREATE TABLE `table` from equally long column lists (one UNNEST per column)."""
+    if not columns:
+        raise ValueError(f"table {table}: no columns")
+    select = ", ".join(f"UNNEST(?::{sql}[]) AS {quote(name)}" for name, sql in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select}", data)
+
+
+def load_records(con: duckdb.DuckDBPyConnection, table: str, model: type[Record],
+                 records: Iterable[Record]) -> None:
+    records = list(records)
+    cols = record_columns(model)
+    data = [c.values(records) for c in cols]
+    load_table(con, table, [(c.name, c.sql_type) for c in cols], data)
