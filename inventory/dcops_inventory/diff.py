@@ -101,9 +101,25 @@ def export_tree(repo: Path, commit: str, subdir: str, dest: Path) -> Path:
         data = _git(repo, "archive", "--format=tar", commit, "--", sub, binary=True)
     except RevisionError as exc:
         raise RevisionError(f"{sub!r} cannot be exported at {commit[:12]}: {exc}") from None
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+    _extract(data, dest)
     return dest / sub
+
+
+def _extract(data: bytes, dest: Path) -> None:
+    """Regular files and directories only, never outside `dest` (symlinks are skipped: an
+    inventory is plain YAML). Python 3.11.2's tarfile has no extraction filters."""
+    root = dest.resolve()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar:
+            target = (root / member.name).resolve()
+            if not target.is_relative_to(root):
+                raise RevisionError(f"archive member {member.name!r} points outside the export")
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isfile():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as src:
+                    target.write_bytes(src.read())
 
 
 def _load_at(repo: Path, rev: str, commit: str, subdir: str) -> Inventory:
