@@ -134,9 +134,9 @@ def _getter(path: tuple[str, ...], nullable: bool) -> Callable[[Any], Any]:
 
 
 def record_columns(model: type[Record]) -> list[Column]:
-    """A collection's columns; records keyed by a composite `ref` get it as first column."""
+    """A collection's columns; records keyed by a computed `ref` get it as first column."""
     cols = columns_of(model)
-    if model.key_field != "name" and "ref" not in {c.name for c in cols}:
+    if model.key_field not in {c.name for c in cols}:
         cols.insert(0, _column(model.key_field, "VARCHAR", operator.attrgetter("key")))
     return cols
 
