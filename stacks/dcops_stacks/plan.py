@@ -177,15 +177,27 @@ def owning_service(inv: Inventory) -> dict[str, str]:
     return owner
 
 
-def _vlan_role_of(inv: Inventory, address) -> str | None:
-    if address is None:
-        return None
-    vlans = inv.index("vlans")
-    best = None
-    for pfx in inv.prefixes:
-        if pfx.vlan and address.ip in pfx.prefix and (best is None or pfx.prefix.prefixlen > best.prefix.prefixlen):
-            best = pfx
-    return vlans[best.vlan].role if best is not None and best.vlan in vlans else None  # type: ignore[attr-defined]
+def _network_for(inv: Inventory, vm, site: str, vlans: tuple) -> str | None:
+    """The VM's VLAN at the target site: same name after the site prefix (sc-mgmt-vm ->
+    dcp-mgmt-vm), else same role, else the site's servers VLAN."""
+    here = {v.name: v for v in vlans}
+    by_role: dict[str, str] = {}
+    for v in vlans:
+        by_role.setdefault(v.role, v.name)
+    current = None
+    if vm.mgmt_ip is not None:
+        best = None
+        for pfx in inv.prefixes:
+            if pfx.vlan and vm.mgmt_ip.ip in pfx.prefix and (best is None or pfx.prefix.prefixlen > best.prefix.prefixlen):
+                best = pfx
+        current = inv.index("vlans").get(best.vlan) if best is not None else None  # type: ignore[union-attr]
+    if current is not None:
+        suffix = current.name.split("-", 1)[1] if current.site and current.name.startswith(f"{current.site}-") else current.name  # type: ignore[attr-defined]
+        if f"{site}-{suffix}" in here:
+            return f"{site}-{suffix}"
+        if current.role in by_role:  # type: ignore[attr-defined]
+            return by_role[current.role]  # type: ignore[attr-defined]
+    return by_role.get(FALLBACK_NETWORK_ROLE)
 
 
 def _spread_datastores(vms: list, groups: list[GroupPlan], datastores: list[str], pinned: dict[str, str]) -> dict[str, str]:
@@ -221,9 +233,6 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
 
     vlans = tuple(VlanPlan(v.name, v.vid, v.role) for v in sorted(inv.vlans, key=lambda v: v.vid)
                   if v.site == site_name)
-    network_by_role: dict[str, str] = {}
-    for vlan in vlans:
-        network_by_role.setdefault(vlan.role, vlan.name)
 
     cluster_plans: list[ClusterPlan] = []
     vm_plans: list[VmPlan] = []
@@ -252,13 +261,12 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
         for vm in members:
             place = placements.get(vm.name)
             host = place.host if place is not None else (vm.host if vm.cluster == cluster.name else None)  # type: ignore[attr-defined]
-            role = _vlan_role_of(inv, vm.mgmt_ip) or FALLBACK_NETWORK_ROLE
             today = cluster_sites.get(vm.cluster)
             vm_plans.append(VmPlan(
                 name=vm.name, service=owner.get(vm.name), cluster=cluster.name, host=host,
                 datastore=spread[vm.name], vcpus=vm.vcpus, memory_gb=vm.memory_gb, disk_gb=vm.disk_gb,
                 guest_id=guest_id(vm.os, vm.platform),
-                network=network_by_role.get(role, network_by_role.get(FALLBACK_NETWORK_ROLE)),
+                network=_network_for(inv, vm, site_name, vlans),
                 existing_at=today if today != site_name and vm.status == "active" else None))
         cluster_plans.append(ClusterPlan(
             name=cluster.name, hosts=hosts, datastore_cluster=plan.datastore_cluster,  # type: ignore[attr-defined]

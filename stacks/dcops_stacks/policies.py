@@ -160,6 +160,9 @@ def cluster_n_plus_one(res: Resources) -> Iterator[Violation]:
         vms = [vm for vm in res.of_type(VM) if any(p.urn in vcs for p in res.refs(vm, "resourcePoolId"))]
         need_cpu = sum(int(vm.props.get("numCpus", 1)) for vm in vms)
         need_mb = sum(int(vm.props.get("memory", 1024)) for vm in vms)
+        # failover reservations (alternate-site placeholders) must fit as well
+        pools = [p for p in res.of_type(RESOURCE_POOL) if any(x.urn in vcs for x in res.refs(p, "parentResourcePoolId"))]
+        need_mb += sum(int(p.props.get("memoryReservation", 0)) for p in pools)
         if not hosts:
             if vms:
                 yield Violation(name, f"cluster {cluster!r} has {len(vms)} VMs but no host in service", comp.urn)
@@ -173,7 +176,7 @@ def cluster_n_plus_one(res: Resources) -> Iterator[Violation]:
             yield Violation(name, f"cluster {cluster!r} {lost}: VMs need {need_cpu} vCPU, the other "
                                   f"{len(rest)} hosts give {cpu:g} ({ratio:g} vCPU per core)", comp.urn)
         if need_mb > mb:
-            yield Violation(name, f"cluster {cluster!r} {lost}: VMs need {need_mb / 1024:g} GB RAM, the other "
+            yield Violation(name, f"cluster {cluster!r} {lost}: VMs and reservations need {need_mb / 1024:g} GB RAM, the other "
                                   f"{len(rest)} hosts have {mb / 1024:g} GB", comp.urn)
         biggest = max((h["memoryGb"] for h in rest), default=0) * 1024
         for vm in vms:
