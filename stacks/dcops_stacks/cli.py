@@ -19,8 +19,6 @@ from dcops_stacks.program import STACKS_DIR
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Pulumi stacks for the primary and alternate data centers.")
-err = Console(stderr=True)
-
 InventoryOpt = typer.Option(None, "--inventory", "-i", help="Inventory directory (default: the embedded MTPE one).")
 
 
@@ -33,12 +31,12 @@ def _load(path: Path | None):
     try:
         return load_inventory(path)
     except (InventoryError, FileNotFoundError) as exc:
-        err.print(f"[red]inventory error[/]: {exc}", markup=True, highlight=False)
+        typer.echo(f"inventory error: {exc}", err=True)  # plain: field paths like sites[x] are not markup
         raise typer.Exit(2) from None
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error[/]: {exc}", highlight=False)
+    typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2) from None
 
 
