@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
@@ -98,6 +97,3 @@ def run_program(inv: Inventory, stack: str, config: dict[str, str] | None = None
         out.append(PlannedResource(key[0], key[1], urn, parent, bool(custom), mocks.inputs.get(key, {}), deps))
     return out
 
-
-def stacks_dir() -> Path:
-    return STACKS_DIR

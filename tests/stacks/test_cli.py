@@ -12,7 +12,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from dcops_inventory import load_inventory
 from dcops_stacks.cli import app
 from dcops_stacks.config import render
 from dcops_stacks.program import STACKS_DIR
