@@ -39,4 +39,4 @@ class RedundancyGroup(pulumi.ComponentResource):
             vsphere.DatastoreClusterVmAntiAffinityRule(
                 f"saa-{g.name}", name=f"saa-{g.name}", datastore_cluster_id=args.datastore_cluster_id,
                 virtual_machine_ids=ids, mandatory=mandatory, enabled=True, opts=child)
-        self.register_outputs({})
+        self.register_outputs(props)

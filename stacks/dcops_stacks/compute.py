@@ -58,4 +58,4 @@ class ComputeCluster(pulumi.ComponentResource):
                                             compute_cluster_id=cluster.id, host_system_ids=ids, opts=child)
         self.cluster_id = cluster.id
         self.resource_pool_id = cluster.resource_pool_id
-        self.register_outputs({"clusterId": cluster.id, "resourcePoolId": cluster.resource_pool_id})
+        self.register_outputs({**props, "clusterId": cluster.id, "resourcePoolId": cluster.resource_pool_id})

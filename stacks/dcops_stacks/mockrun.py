@@ -4,6 +4,8 @@ Pulumi's `MockMonitor` answers every registration; the mocks' `new_resource` cal
 each resource's type, name and inputs, and the monitor request adds its URN, parent and
 property dependencies (which resource an input such as `hostSystemId` came from). That
 record is what the policies and the offline preview read: no Pulumi CLI, no vCenter.
+Like the engine's stack analysis, `props` are outputs: a component's are what it passed to
+`register_outputs`, so components register the facts policies read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import threading
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from dcops_inventory import Inventory
 
@@ -37,20 +41,21 @@ class PlannedResource:
     urn: str
     parent: str | None
     custom: bool
-    props: dict
+    props: dict  # outputs, as a stack policy sees them
     deps: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
-        self.inputs: dict[tuple[str, str], dict] = {}
+        self.state: dict[tuple[str, str], dict] = {}
         self.lock = threading.Lock()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        with self.lock:
-            self.inputs[(args.typ, args.name)] = dict(args.inputs)
         computed = COMPUTED.get(args.typ, lambda _: {})(args.name)
-        return f"{args.name}-id", {**args.inputs, **computed}
+        state = {**args.inputs, **computed}
+        with self.lock:
+            self.state[(args.typ, args.name)] = state
+        return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         return {}
@@ -60,8 +65,16 @@ class _RecordingMonitor(MockMonitor):
     def __init__(self, mocks: _RecordingMocks) -> None:
         super().__init__(mocks)
         self.meta: dict[tuple[str, str], tuple] = {}
+        self.outputs: dict[str, dict] = {}  # component URN -> what it passed to register_outputs
         self.order: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+
+    def RegisterResourceOutputs(self, request):
+        _ensure_event_loop()
+        outputs = rpc.deserialize_properties(request.outputs) if request.outputs else {}
+        with self.lock:
+            self.outputs[request.urn] = dict(outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -94,6 +107,9 @@ def run_program(inv: Inventory, stack: str, config: dict[str, str] | None = None
     out = []
     for key in monitor.order:
         urn, parent, custom, deps = monitor.meta[key]
-        out.append(PlannedResource(key[0], key[1], urn, parent, bool(custom), mocks.inputs.get(key, {}), deps))
+        # What the engine hands stack policies: a resource's outputs. A custom resource's are
+        # its state (inputs plus computed values); a component's are what it registered.
+        props = mocks.state.get(key, {}) if custom else monitor.outputs.get(urn, {})
+        out.append(PlannedResource(key[0], key[1], urn, parent, bool(custom), props, deps))
     return out
 

@@ -38,4 +38,4 @@ class Network(pulumi.ComponentResource):
             pg = vsphere.DistributedPortGroup(vlan.name, name=vlan.name, vlan_id=vlan.vid,
                                               distributed_virtual_switch_uuid=dvs.id, opts=child)
             self.port_group_ids[vlan.name] = pg.id
-        self.register_outputs({"switchId": dvs.id})
+        self.register_outputs({"site": args.site, "vlans": [v.name for v in args.vlans], "switchId": dvs.id})

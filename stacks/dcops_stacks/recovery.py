@@ -29,7 +29,7 @@ class Recovery(pulumi.ComponentResource):
         super().__init__("dcops:recovery:RecoveryPlan", name, props, opts)
         for cp in plan.counterparts:
             Counterpart(f"counterpart-{cp.service}", cp, args.resource_pool_ids, pulumi.ResourceOptions(parent=self))
-        self.register_outputs({})
+        self.register_outputs(props)
 
 
 class Counterpart(pulumi.ComponentResource):
@@ -43,4 +43,4 @@ class Counterpart(pulumi.ComponentResource):
                                  cpu_reservation=p.cpu_mhz, cpu_expandable=False,
                                  memory_reservation=p.memory_mb, memory_expandable=False,
                                  opts=pulumi.ResourceOptions(parent=self))
-        self.register_outputs({})
+        self.register_outputs(props)

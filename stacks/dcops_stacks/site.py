@@ -39,7 +39,7 @@ class Site(pulumi.ComponentResource):
             self.folders[folder] = f.path
         self.criticality_tags = self._tags(args.site, "criticality", CRITICALITIES, ["VirtualMachine"], child)
         self.lifecycle_tags = self._tags(args.site, "lifecycle", LIFECYCLE, ["HostSystem"], child)
-        self.register_outputs({"datacenterId": self.datacenter_id})
+        self.register_outputs({"site": args.site, "title": args.title, "datacenterId": self.datacenter_id})
 
     @staticmethod
     def _tags(site: str, category: str, values, types: list[str], opts) -> dict[str, pulumi.Output[str]]:

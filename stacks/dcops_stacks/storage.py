@@ -34,4 +34,4 @@ class DatastoreCluster(pulumi.ComponentResource):
                                           disks=[ds.lun], datastore_cluster_id=dsc.id, opts=child)
             self.datastore_ids[ds.name] = store.id
         self.pod_id = dsc.id
-        self.register_outputs({"datastoreClusterId": dsc.id})
+        self.register_outputs({"datastoreCluster": pod.name, "datastoreClusterId": dsc.id})

@@ -50,4 +50,4 @@ class ServiceVms(pulumi.ComponentResource):
                 annotation=f"dcops: service {args.service or 'none'}",
                 wait_for_guest_net_timeout=0, opts=child)
             self.vm_ids[vm.name] = machine.id
-        self.register_outputs({})
+        self.register_outputs({**props, "vmIds": self.vm_ids})

@@ -11,6 +11,8 @@ def _vm_groups(inv, vm_names):
 
 
 def test_primary_counts_follow_the_inventory(mtpe, primary, of_type):
+    cluster = of_type(primary, "compute:Cluster")[0]
+    assert cluster.props["resourcePoolId"] == "resgroup-dcp-vmw-01"  # its register_outputs, seen by policies
     moving = {vm.name for vm in mtpe.vms if vm.cluster == "sc-vmw-01" and vm.status != "decommissioning"}
     vms = of_type(primary, ":VirtualMachine")
     assert {r.props["name"] for r in vms} == moving and len(vms) == 43
@@ -37,6 +39,8 @@ def test_components_parent_their_children(primary, alternate, of_type):
         by_urn = {r.urn: r for r in resources}
         for r in resources:
             assert r.type.startswith(("dcops:", "vsphere:", "pulumi:providers:")), r.type
+            if r.type.startswith("dcops:"):  # props are outputs, as stack policies see them
+                assert r.props, f"{r.urn} registered no outputs"
             if r.type.startswith("vsphere:"):
                 parent = by_urn.get(r.parent)
                 assert parent is not None and parent.type.startswith("dcops:"), f"{r.urn} has no dcops parent"
