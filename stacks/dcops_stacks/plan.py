@@ -313,7 +313,7 @@ def _recovery(inv: Inventory, stack: str, site_name: str, target: dict[str, str]
             if cp is None:
                 continue
             if cp.mode == "replica":  # type: ignore[attr-defined]
-                if cp.replica in site_vms:  # type: ignore[attr-defined]
+                if cp.replica in site_vms and cp.replica not in replicas:  # type: ignore[attr-defined]
                     replicas.append(cp.replica)  # type: ignore[attr-defined]
             elif clusters:
                 vm = vms[vm_name]

@@ -54,6 +54,13 @@ def test_preview_json_counts_and_policies():
     assert len(doc["resources"]) == sum(doc["counts"].values())
 
 
+def test_preview_is_deterministic():
+    first = runner.invoke(app, ["preview", "alternate", "--format", "json"])
+    again = runner.invoke(app, ["preview", "alternate", "--format", "json"])
+    assert first.exit_code == again.exit_code == 0
+    assert first.stdout == again.stdout
+
+
 def test_preview_table_shows_tree_counts_and_policies():
     result = runner.invoke(app, ["preview", "alternate"])
     assert result.exit_code == 0, result.output
