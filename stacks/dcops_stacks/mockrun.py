@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -41,7 +42,7 @@ class PlannedResource:
     urn: str
     parent: str | None
     custom: bool
-    props: dict  # outputs, as a stack policy sees them
+    props: Mapping  # outputs, as a stack policy sees them
     deps: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 

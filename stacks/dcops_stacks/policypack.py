@@ -18,8 +18,11 @@ def from_policy_resources(resources) -> Resources:
     planned = []
     for r in resources:
         deps = {k: tuple(sorted(d.urn for d in v)) for k, v in (r.property_dependencies or {}).items()}
+        # Keep pulumi_policy's lazy props: during a preview, ids of resources not yet created are
+        # unknown, and reading one raises. The policies read only known facts (names, sizes,
+        # flags) and follow references through property dependencies, never through ids.
         planned.append(PlannedResource(r.resource_type, r.name, r.urn, r.parent.urn if r.parent else None,
-                                       True, dict(r.props or {}), deps))
+                                       True, r.props if r.props is not None else {}, deps))
     return Resources(planned)
 
 
