@@ -7,7 +7,7 @@ decided here once, testable without Pulumi.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dcops_inventory import Inventory
 
@@ -133,7 +133,6 @@ class SitePlan:
     services: tuple[ServicePlan, ...]
     vms: tuple[VmPlan, ...]
     recovery: RecoveryPlan | None = None
-    criticality: dict[str, str] = field(default_factory=dict)  # service -> criticality
 
 
 def stack_site(inv: Inventory, stack: str) -> str:
@@ -228,7 +227,6 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
     cluster_sites = {c.name: c.site for c in inv.clusters}
     target = planned_cluster(inv)
     owner = owning_service(inv)
-    crit = {s.name: s.criticality for s in inv.services}
     pods_by_name = inv.index("datastore_clusters")
 
     vlans = tuple(VlanPlan(v.name, v.vid, v.role) for v in sorted(inv.vlans, key=lambda v: v.vid)
@@ -292,7 +290,7 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
     recovery = _recovery(inv, stack, site_name, target, cluster_sites, site_vms, clusters) if stack == "alternate" else None
     return SitePlan(stack=stack, site=site_name, title=site.title, clusters=tuple(cluster_plans),  # type: ignore[attr-defined]
                     pods=tuple(pods), vlans=vlans, services=tuple(services),
-                    vms=tuple(sorted(vm_plans, key=lambda v: v.name)), recovery=recovery, criticality=crit)
+                    vms=tuple(sorted(vm_plans, key=lambda v: v.name)), recovery=recovery)
 
 
 def _recovery(inv: Inventory, stack: str, site_name: str, target: dict[str, str], cluster_sites: dict[str, str],
