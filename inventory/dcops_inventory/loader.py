@@ -81,7 +81,10 @@ def _pydantic_reason(err: dict, model_fields: set[str]) -> str:
         return "required field is missing"
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        return msg[len("Value error, "):]
+    value = err.get("input")
+    if isinstance(value, (str, int, float, bool)):
+        msg += f" (got {type(value).__name__} {value!r})"
     return msg
 
 
@@ -174,6 +177,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 close = difflib.get_close_matches(str(top), list(COLLECTIONS) + ["meta"], n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(Problem(shown, line, str(top), f"unknown collection{hint}"))
+                if close and close[0] in COLLECTIONS:  # its records' names still resolve: one error, not a cascade
+                    raw_keys[close[0]].update(_raw_names(close[0], body))
                 continue
             if not isinstance(body, LineList):
                 problems.append(Problem(shown, line, str(top), "must be a list of records"))
@@ -189,6 +194,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 _scan_plaintext_secrets(raw, label, shown, secret_problems, in_secret=top == "secrets")
                 if secret_problems:
                     problems.extend(secret_problems)
+                    raw_keys[top].update(_raw_names(top, [raw]))
                     continue
                 try:
                     rec = model.model_validate(raw)
@@ -198,16 +204,14 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                         loc = _strip_union_tags(loc)
                         problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
                                                 _pydantic_reason(err, set(model.model_fields))))
-                    name = raw.get(model.key_field if model.key_field != "ref" else "name")
-                    if isinstance(name, str):
-                        raw_keys[top].add(name)
+                    raw_keys[top].update(_raw_names(top, [raw]))
                     continue
                 key = rec.key
                 raw_keys[top].add(key)
                 if (top, key) in sources:
                     first = sources[(top, key)]
                     problems.append(Problem(shown, rec_line, f"{label}.{model.key_field}",
-                                            f"duplicate {top} key {key!r} (first defined at {first.file}:{first.line})"))
+                                            f"duplicate {model.key_field} {key!r} in {top} (first defined at {first.file}:{first.line})"))
                     continue
                 sources[(top, key)] = Source(shown, rec_line, dict(raw.key_lines))
                 records[top].append(rec)
@@ -222,6 +226,15 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     if problems:
         raise InventoryError(problems)
     return inv
+
+
+def _raw_names(collection: str, items) -> set[str]:
+    """Names of records that failed validation, so references to them are not reported too."""
+    key_field = COLLECTIONS[collection].key_field
+    key_field = "name" if key_field == "ref" else key_field
+    if not isinstance(items, list):
+        return set()
+    return {item[key_field] for item in items if isinstance(item, dict) and isinstance(item.get(key_field), str)}
 
 
 _UNION_TAGS = {"str", "int", "float", "bool", "constrained-str", "IPv4Interface", "IPv4Network", "date"}
