@@ -42,7 +42,8 @@ def _on_date(value: Optional[str]) -> Optional[date]:
 
 
 FormatOpt = typer.Option("table", "--format", "-f", callback=_format, help="table, csv or json.")
-InventoryOpt = typer.Option(None, "--inventory", "-i", help="Inventory directory (default: the embedded MTPE one).")
+InventoryOpt = typer.Option(None, "--inventory", "-i", envvar="DCOPS_INVENTORY",
+                            help="Inventory directory (default: the embedded MTPE one).")
 
 
 def _fail(lines: list[str]) -> None:

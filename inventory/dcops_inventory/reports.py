@@ -32,16 +32,24 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 # Past end of life means the EOL date is before the day asked about (the EOL day itself is
-# the last supported day). `vms` lists the VMs whose OS is that software.
+# the last supported day). `vms` / `devices` list the VMs and physical devices whose OS it is.
 EOL_SQL = """
+WITH on_vms AS (
+    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM vms GROUP BY os
+), on_devices AS (
+    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM devices WHERE os IS NOT NULL GROUP BY os
+)
 SELECT s.name, s.title, s.category, s.version, s.eol_date,
        date_diff('day', s.eol_date, $on) AS days_past_eol,
        s.install_count,
-       count(v.name) AS vm_count,
-       coalesce(list(v.name ORDER BY v.name) FILTER (WHERE v.name IS NOT NULL), []::VARCHAR[]) AS vms
-FROM software s LEFT JOIN vms v ON v.os = s.name
+       coalesce(v.n, 0) AS vm_count,
+       coalesce(v.names, []::VARCHAR[]) AS vms,
+       coalesce(d.n, 0) AS device_count,
+       coalesce(d.names, []::VARCHAR[]) AS devices
+FROM software s
+LEFT JOIN on_vms v ON v.os = s.name
+LEFT JOIN on_devices d ON d.os = s.name
 WHERE s.eol_date IS NOT NULL AND s.eol_date < $on
-GROUP BY s.name, s.title, s.category, s.version, s.eol_date, s.install_count
 ORDER BY days_past_eol DESC, s.name
 """
 
@@ -49,7 +57,7 @@ ORDER BY days_past_eol DESC, s.name
 def eol_report(inv: Inventory | duckdb.DuckDBPyConnection, on_date: date | None = None) -> Report:
     """Software and operating systems past end of life on `on_date` (default: today)."""
     on = on_date or date.today()
-    con = connect(inv, ["software", "vms"]) if isinstance(inv, Inventory) else inv
+    con = connect(inv, ["software", "vms", "devices"]) if isinstance(inv, Inventory) else inv
     cur = con.execute(EOL_SQL, {"on": on})
     return Report(f"Software past end of life on {on.isoformat()}",
                   [d[0] for d in cur.description], cur.fetchall())

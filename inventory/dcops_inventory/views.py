@@ -110,7 +110,7 @@ VIEWS: dict[str, View] = {
     "devices": View(f"""
         SELECT d.name, d.role, d.site, d.rack, d.position, d.status, d.platform, t.model, t.manufacturer,
                split_part(d.mgmt_ip, '/', 1) AS mgmt_ip, d.ownership, t.u_height, t.typical_power_w,
-               t.max_power_w, d.serial, d.cluster, g.redundancy_group, d.device_type, d.location, d.face,
+               t.max_power_w, d.serial, d.cluster, g.redundancy_group, d.os, d.device_type, d.location, d.face,
                d.mgmt_ip AS mgmt_cidr, split_part(d.oob_ip, '/', 1) AS oob_ip, d.asset_tag,
                d.credentials, d.snmp_profile, d.decommission_date, d.tags, d.comments,
                d.ups_capacity_kva, d.ups_runtime_minutes, d.cooling_capacity_kw, d.provenance

@@ -53,7 +53,7 @@ def test_invalid_inventory_prints_every_problem_and_exits_2(cli_app, small_copy)
     dcim.write_text(text)
     res = runner.invoke(cli_app, ["report", "racks", "--inventory", str(small_copy)])
     assert res.exit_code == 2
-    assert "unknown racks 'dc1-r99'" in res.stderr
+    assert "unknown rack 'dc1-r99'" in res.stderr
     assert "devices[dc1-ups-01].role" in res.stderr and "dcim.yaml:" in res.stderr
     assert "2 inventory error(s)" in res.stderr
 

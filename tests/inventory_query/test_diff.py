@@ -96,7 +96,7 @@ def test_invalid_revision_names_rev_and_file(repo):
         diff_revisions(repo, "v2", "broken", SUB)
     [problem] = info.value.problems
     assert problem.file == f"broken:{SUB}/dcim.yaml"
-    assert "unknown racks 'dc1-r99'" in problem.reason
+    assert "unknown rack 'dc1-r99'" in problem.reason
 
 
 def test_cli_diff_formats_and_errors(repo, cli_app):

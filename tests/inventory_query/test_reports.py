@@ -14,6 +14,8 @@ def test_eol_report_lists_software_past_eol_with_its_vms(small_inv):
     assert rows["centos-7"]["days_past_eol"] == (date(2025, 1, 1) - date(2024, 6, 30)).days == 185
     assert rows["centos-7"]["vm_count"] == 2 and rows["centos-7"]["vms"] == ["vm-a", "vm-b"]
     assert rows["centos-7"]["install_count"] == 25
+    assert rows["centos-7"]["device_count"] == 1 and rows["centos-7"]["devices"] == ["dc1-srv-05"]
+    assert rows["win2003"]["device_count"] == 0 and rows["win2003"]["devices"] == []
     assert rows["win2003"]["days_past_eol"] == (date(2025, 1, 1) - date(2015, 7, 14)).days
     assert rows["win2003"]["vms"] == ["vm-d"] and rows["win2003"]["version"] == "2003"
     assert "2025-01-01" in report.title

@@ -9,7 +9,7 @@ from dcops_inventory.views import VIEWS, QueryError, connect, run_query, views_i
 CONTRACT = {
     "devices": {"name", "role", "site", "rack", "position", "status", "platform", "model", "manufacturer",
                 "mgmt_ip", "ownership", "u_height", "typical_power_w", "max_power_w", "serial", "cluster",
-                "redundancy_group", "provenance"},
+                "redundancy_group", "os", "provenance"},
     "vms": {"name", "cluster", "site", "os", "vcpus", "memory_gb", "disk_gb", "status", "host", "platform",
             "provenance"},
     "software": {"name", "version", "category", "install_count", "eol_date", "title", "vendor", "licence"},
