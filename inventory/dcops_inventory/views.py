@@ -213,7 +213,11 @@ def views_in(sql: str) -> list[str]:
 
 def run_query(inv_or_con: Inventory | duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
     """Run one SQL statement; returns (column names, rows). Raises QueryError on bad SQL."""
-    con = connect(inv_or_con, views_in(sql)) if isinstance(inv_or_con, Inventory) else inv_or_con
+    if isinstance(inv_or_con, Inventory):
+        # a statement naming no view (SHOW TABLES, information_schema) gets all of them
+        con = connect(inv_or_con, views_in(sql) or None)
+    else:
+        con = inv_or_con
     try:
         cur = con.execute(sql)
         if cur.description is None:

@@ -111,3 +111,23 @@ def test_run_query_builds_only_the_named_views(small_inv):
 def test_unknown_view_is_listed(small_inv):
     with pytest.raises(KeyError, match="valid:"):
         connect(small_inv, ["nope"])
+
+
+def test_mtpe_views_match_the_inventory():
+    """On the embedded MTPE inventory: one row per record, and interfaces as device_interfaces."""
+    from dcops_inventory import load_inventory
+
+    inv = load_inventory()
+    con = connect(inv)
+    for view, collection in ONE_ROW_PER_RECORD.items():
+        (count,), = con.execute(f"SELECT count(*) FROM {view}").fetchall()
+        assert count == len(getattr(inv, collection)), view
+    expected = sorted((d.name, i.name, i.type, i.role) for d in inv.devices for i in inv.device_interfaces(d))
+    got = sorted(con.execute("SELECT device, name, type, role FROM interfaces").fetchall())
+    assert got == expected
+
+
+def test_catalog_queries_see_every_view(small_inv):
+    _, rows = run_query(small_inv, "SELECT table_name FROM information_schema.tables"
+                                   " WHERE table_schema = 'main' ORDER BY 1")
+    assert {r[0] for r in rows} == set(VIEWS)
