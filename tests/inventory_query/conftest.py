@@ -26,6 +26,11 @@ def _lab_only(monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def small_dir() -> Path:
+    return SMALL
+
+
+@pytest.fixture(scope="session")
 def small_inv():
     return load_inventory(SMALL)
 

@@ -6,17 +6,19 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SMALL
-
 runner = CliRunner()
 
 
+SMALL = Path(__file__).parent / "fixtures" / "small"
+
+
 def run(app, *args):
-    return runner.invoke(app, [*args, "--inventory", str(SMALL)] if "--inventory" not in args else list(args))
+    return runner.invoke(app, [*args, "--inventory", str(SMALL)])
 
 
 def test_query_json_csv_and_table(cli_app):

@@ -13,8 +13,6 @@ from typer.testing import CliRunner
 from dcops_inventory.diff import RevisionError, diff_revisions
 from dcops_inventory.errors import InventoryError
 
-from conftest import SMALL
-
 SUB = "inventory/small"
 
 
@@ -31,12 +29,12 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path) -> Path:
+def git_repo(tmp_path, small_dir) -> Path:
     """Commit 1: the small inventory. Commit 2 (tag v2): vm-b removed, dc1-srv-05 moved,
     dc1-srv-06 added, the title changed. Commit 3 (tag broken): a device in an unknown rack."""
     repo = tmp_path / "repo"
     inv = repo / SUB
-    shutil.copytree(SMALL, inv)
+    shutil.copytree(small_dir, inv)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "small inventory")
@@ -56,8 +54,8 @@ def repo(tmp_path) -> Path:
     return repo
 
 
-def test_diff_reports_added_removed_and_changed_fields(repo):
-    result = diff_revisions(repo, "v1", "v2", SUB)
+def test_diff_reports_added_removed_and_changed_fields(git_repo):
+    result = diff_revisions(git_repo, "v1", "v2", SUB)
     assert result.added == {"devices": ["dc1-srv-06"]}
     assert result.removed == {"vms": ["vm-b"]}
     changed = {(c.collection, c.key): {f.field: (f.old, f.new) for f in c.fields}
@@ -71,37 +69,37 @@ def test_diff_reports_added_removed_and_changed_fields(repo):
     assert ("changed", "devices", "dc1-srv-05", "position", 5, 7) in result.rows()
 
 
-def test_same_revision_has_no_changes(repo):
-    assert diff_revisions(repo, "v1", "v1", SUB).empty
+def test_same_revision_has_no_changes(git_repo):
+    assert diff_revisions(git_repo, "v1", "v1", SUB).empty
 
 
-def test_working_tree_is_untouched(repo):
-    before = git(repo, "status", "--porcelain")
-    diff_revisions(repo, "v1", "v2", SUB)
-    assert git(repo, "status", "--porcelain") == before
-    assert git(repo, "worktree", "list").count("\n") == 0
+def test_working_tree_is_untouched(git_repo):
+    before = git(git_repo, "status", "--porcelain")
+    diff_revisions(git_repo, "v1", "v2", SUB)
+    assert git(git_repo, "status", "--porcelain") == before
+    assert git(git_repo, "worktree", "list").count("\n") == 0
 
 
-def test_unknown_revision_and_missing_path(repo):
+def test_unknown_revision_and_missing_path(git_repo):
     with pytest.raises(RevisionError, match="unknown revision 'nope'"):
-        diff_revisions(repo, "nope", "v2", SUB)
+        diff_revisions(git_repo, "nope", "v2", SUB)
     with pytest.raises(RevisionError, match="'inventory/other' cannot be exported"):
-        diff_revisions(repo, "v1", "v2", "inventory/other")
+        diff_revisions(git_repo, "v1", "v2", "inventory/other")
     with pytest.raises(RevisionError, match="invalid revision"):
-        diff_revisions(repo, "--output=/tmp/x", "v2", SUB)
+        diff_revisions(git_repo, "--output=/tmp/x", "v2", SUB)
 
 
-def test_invalid_revision_names_rev_and_file(repo):
+def test_invalid_revision_names_rev_and_file(git_repo):
     with pytest.raises(InventoryError) as info:
-        diff_revisions(repo, "v2", "broken", SUB)
+        diff_revisions(git_repo, "v2", "broken", SUB)
     [problem] = info.value.problems
     assert problem.file == f"broken:{SUB}/dcim.yaml"
     assert "unknown rack 'dc1-r99'" in problem.reason
 
 
-def test_cli_diff_formats_and_errors(repo, cli_app):
+def test_cli_diff_formats_and_errors(git_repo, cli_app):
     runner = CliRunner()
-    inv_dir = str(repo / SUB)
+    inv_dir = str(git_repo / SUB)
     res = runner.invoke(cli_app, ["diff", "v1", "v2", "--inventory", inv_dir, "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
