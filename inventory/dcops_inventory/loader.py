@@ -8,15 +8,14 @@ stops at the first problem: a user fixing a file wants the whole list at once.
 from __future__ import annotations
 
 import difflib
-import gc
 import re
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from dcops_inventory.errors import InventoryError, Problem
+from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory, Source
 from dcops_inventory.models import COLLECTIONS, Meta
 from dcops_inventory.yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
@@ -122,23 +121,9 @@ def _field_path(label: str, loc: tuple) -> str:
     return out
 
 
-@contextmanager
-def _gc_paused():
-    """Loading builds millions of acyclic objects (parsed YAML, records); the cyclic collector
-    re-scans all of them again and again while they accumulate, which more than doubled the
-    50k-device load time. Pause it for the load only."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inventory:
     """Load and validate; raises InventoryError listing every problem found."""
-    with _gc_paused():
+    with gc_paused():  # see gcpause.py: this halves the 50k-device load time
         return _load_inventory(path, check=check)
 
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 import duckdb
 
+from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models import COLLECTIONS
 from dcops_inventory.tables import load_records, load_table
@@ -198,10 +199,11 @@ def connect(inv: Inventory, views: list[str] | None = None) -> duckdb.DuckDBPyCo
                                              "autoinstall_known_extensions": False})
     con.execute(f"CREATE SCHEMA {SCHEMA}")
     done: set[str] = set()
-    for name in names:
-        for table in VIEWS[name].needs:
-            _build(con, inv, table, done)
-        con.execute(f"CREATE VIEW {name} AS {VIEWS[name].sql}")
+    with gc_paused():
+        for name in names:
+            for table in VIEWS[name].needs:
+                _build(con, inv, table, done)
+            con.execute(f"CREATE VIEW {name} AS {VIEWS[name].sql}")
     return con
 
 
