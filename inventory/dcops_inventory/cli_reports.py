@@ -94,7 +94,13 @@ def register(app: typer.Typer) -> None:
         fmt: str = FormatOpt,
         inventory: Optional[Path] = InventoryOpt,
     ) -> None:
-        """Run SQL (DuckDB dialect) over the inventory and print the result."""
+        """Run SQL (DuckDB dialect) over the inventory and print the result.
+
+        Views: devices, vms, software, sites, racks, interfaces, services,
+        service_dependencies, prefixes, vlans, ip_addresses, circuits, clusters,
+        redundancy_groups, redundancy_group_members, availability_goals, assets, staff,
+        cables, power_feeds, seed_rows and every other collection by its name.
+        Try "SHOW TABLES" or "DESCRIBE devices"."""
         inv = _load(inventory)
         try:
             columns, rows = run_query(inv, sql)

@@ -76,21 +76,29 @@ CREATE OR REPLACE TABLE {SCHEMA}.interfaces_expanded AS
 WITH layout AS (
     SELECT d.name AS device, p.port_index, p.name, p.type, p.speed_mbps, p.mgmt_only
     FROM {SCHEMA}.devices d JOIN {SCHEMA}.device_type_ports p ON p.device_type = d.device_type
+), ports AS (
+    SELECT
+        coalesce(l.device, i.device) AS device,
+        coalesce(l.name, i.name) AS name,
+        coalesce(i.type, l.type) AS type,
+        coalesce(i.speed_mbps, l.speed_mbps) AS speed_mbps,
+        coalesce(i.role, CASE WHEN l.mgmt_only THEN 'mgmt' END) AS role,
+        i.description, i.lag, coalesce(i.enabled, TRUE) AS enabled, i.mode,
+        i.untagged_vlan, coalesce(i.tagged_vlans, []::VARCHAR[]) AS tagged_vlans,
+        coalesce(l.mgmt_only, FALSE) AS mgmt_only,
+        i.device IS NOT NULL AS explicit,
+        l.port_index,
+        coalesce(i.provenance, 'assumption') AS provenance
+    FROM layout l FULL OUTER JOIN {SCHEMA}.interfaces i ON i.device = l.device AND i.name = l.name
+), cable_ends AS (
+    SELECT a_device AS device, a_interface AS name, b_device AS peer_device, b_interface AS peer_interface,
+           type AS cable_type FROM {SCHEMA}.cables
+    UNION ALL
+    SELECT b_device, b_interface, a_device, a_interface, type FROM {SCHEMA}.cables
 )
-SELECT
-    coalesce(l.device, i.device) AS device,
-    coalesce(l.name, i.name) AS name,
-    coalesce(i.type, l.type) AS type,
-    coalesce(i.speed_mbps, l.speed_mbps) AS speed_mbps,
-    coalesce(i.role, CASE WHEN l.mgmt_only THEN 'mgmt' END) AS role,
-    i.description, i.lag, coalesce(i.enabled, TRUE) AS enabled, i.mode,
-    i.untagged_vlan, coalesce(i.tagged_vlans, []::VARCHAR[]) AS tagged_vlans,
-    coalesce(l.mgmt_only, FALSE) AS mgmt_only,
-    i.device IS NOT NULL AS explicit,
-    l.port_index,
-    coalesce(i.provenance, 'assumption') AS provenance
-FROM layout l FULL OUTER JOIN {SCHEMA}.interfaces i ON i.device = l.device AND i.name = l.name
-ORDER BY device, port_index NULLS LAST, name
+SELECT p.*, c.peer_device, c.peer_interface, c.cable_type
+FROM ports p LEFT JOIN cable_ends c ON c.device = p.device AND c.name = p.name
+ORDER BY p.device, p.port_index NULLS LAST, p.name
 """
 
 
@@ -102,7 +110,7 @@ def _interfaces_expanded(con: duckdb.DuckDBPyConnection, inv: Inventory) -> None
 DERIVED: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection, Inventory], None], tuple[str, ...]]] = {
     "device_type_ports": (_device_type_ports, ()),
     "redundancy_group_members": (_redundancy_group_members, ()),
-    "interfaces_expanded": (_interfaces_expanded, ("devices", "device_type_ports", "interfaces")),
+    "interfaces_expanded": (_interfaces_expanded, ("devices", "device_type_ports", "interfaces", "cables")),
 }
 
 # -- views ----------------------------------------------------------------------------------
@@ -135,7 +143,8 @@ VIEWS: dict[str, View] = {
                licence_type AS licence, licence_seats, provenance
         FROM {R}.software""", ("software",), "software and operating systems (Cuadro 9)"),
     "interfaces": View(f"SELECT * FROM {R}.interfaces_expanded", ("interfaces_expanded",),
-                       "every port of every device: type layout overlaid with explicit records"),
+                       "every port of every device: type layout overlaid with explicit records, "
+                       "with the device and port at the other end of its cable"),
     "clusters": View(f"""
         SELECT c.*, coalesce(h.hosts, 0) AS hosts, coalesce(v.vms, 0) AS vms
         FROM {R}.clusters c

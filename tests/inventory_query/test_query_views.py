@@ -131,3 +131,14 @@ def test_catalog_queries_see_every_view(small_inv):
     _, rows = run_query(small_inv, "SELECT table_name FROM information_schema.tables"
                                    " WHERE table_schema = 'main' ORDER BY 1")
     assert {r[0] for r in rows} == set(VIEWS)
+
+
+def test_interfaces_show_the_cable_peer(small_con):
+    rows = small_con.execute("SELECT device, name, peer_device, peer_interface, cable_type FROM interfaces"
+                             " WHERE peer_device IS NOT NULL ORDER BY device, name").fetchall()
+    assert rows == [
+        ("dc1-core-01", "GigabitEthernet1/0/1", "dc1-srv-01", "eth0", "cat6"),
+        ("dc1-core-01", "TenGigabitEthernet1/1/1", "dc1-core-02", "TenGigabitEthernet1/1/1", "dac"),
+        ("dc1-core-02", "TenGigabitEthernet1/1/1", "dc1-core-01", "TenGigabitEthernet1/1/1", "dac"),
+        ("dc1-srv-01", "eth0", "dc1-core-01", "GigabitEthernet1/0/1", "cat6"),
+    ]
