@@ -80,6 +80,14 @@ def _part_json(value):
     return json.dumps([v.model_dump(mode="json") for v in value], sort_keys=True)
 
 
+def _any_json(value):
+    if value is None:
+        return None
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _column(name: str, sql: str, get: Callable[[Any], Any], convert: Callable | None = None,
             field: str | None = None) -> Column:
     """Values are read with C-level getters: a top-level field straight from each record's
@@ -117,8 +125,9 @@ def columns_of(model: type[BaseModel], prefix: str = "", path: tuple[str, ...] =
             out.append(_column(col, f"{sql}[]", getter, conv, top))
             continue
         sql = _scalar_sql(tp)
-        if sql is None:
-            raise TypeError(f"{model.__name__}.{name}: no DuckDB column type for {tp!r}")
+        if sql is None:  # a type this module does not know yet (dict, ...): JSON text, not a failure
+            out.append(_column(col, "VARCHAR", getter, _any_json, top))
+            continue
         if tp in _TEXTUAL:
             out.append(_column(col, sql, getter, _text, top))
         elif sql == "DOUBLE":

@@ -142,3 +142,19 @@ def test_interfaces_show_the_cable_peer(small_con):
         ("dc1-core-02", "TenGigabitEthernet1/1/1", "dc1-core-01", "TenGigabitEthernet1/1/1", "dac"),
         ("dc1-srv-01", "eth0", "dc1-core-01", "GigabitEthernet1/0/1", "cat6"),
     ]
+
+
+def test_unknown_field_types_become_json_text():
+    """A model field of a type the views do not map yet is queryable as JSON, not an error."""
+    from pydantic import BaseModel
+
+    from dcops_inventory.tables import columns_of
+
+    class Odd(BaseModel):
+        name: str
+        extra: dict[str, int]
+
+    cols = {c.name: c for c in columns_of(Odd)}
+    rec = Odd(name="x", extra={"b": 2, "a": 1})
+    assert cols["extra"].sql_type == "VARCHAR"
+    assert cols["extra"].values([rec], [rec.__dict__]) == ['{"a": 1, "b": 2}']
