@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import sys
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Callable, Sequence
@@ -80,8 +82,10 @@ def to_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str |
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
-    console = Console(file=io.StringIO(), width=max(80, min(240, 4 * sum(map(len, columns)) + 20)),
-                      force_terminal=False, color_system=None)
+    # a terminal's own width; piped output gets a width fitting the columns (80-240)
+    width = (shutil.get_terminal_size().columns if sys.stdout.isatty()
+             else max(80, min(240, 4 * sum(map(len, columns)) + 20)))
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     console.print(table)
     console.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return console.file.getvalue()
