@@ -27,9 +27,16 @@ from pathlib import Path
 import yaml
 
 try:
-    _Dumper = yaml.CSafeDumper
+    _BaseDumper = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - LibYAML missing
-    _Dumper = yaml.SafeDumper
+    _BaseDumper = yaml.SafeDumper
+
+
+class _Dumper(_BaseDumper):
+    """No `&id001` anchors for shared lists: people do not write inventories that way."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 RACK_U = 42
 SERVERS_PER_RACK = 16
