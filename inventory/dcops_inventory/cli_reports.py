@@ -52,11 +52,16 @@ def _fail(lines: list[str]) -> None:
     raise typer.Exit(BAD_INPUT)
 
 
+def _problem_lines(exc: InventoryError) -> list[str]:
+    """Every problem, then the same closing line as `dcops inventory validate`."""
+    return [str(p) for p in exc.problems] + [f"{len(exc.problems)} error(s); the inventory is not valid."]
+
+
 def _load(path: Optional[Path]) -> Inventory:
     try:
         return load_inventory(path)
     except InventoryError as exc:
-        _fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} inventory error(s)"])
+        _fail(_problem_lines(exc))
     except FileNotFoundError as exc:
         _fail([str(exc)])
     raise AssertionError("unreachable")
@@ -137,7 +142,7 @@ def register(app: typer.Typer) -> None:
         except RevisionError as exc:
             _fail([f"diff error: {exc}"])
         except InventoryError as exc:
-            _fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} inventory error(s)"])
+            _fail(_problem_lines(exc))
         if fmt == "json":
             _emit(_diff_json(result))
             return

@@ -57,7 +57,7 @@ def test_invalid_inventory_prints_every_problem_and_exits_2(cli_app, small_copy)
     assert res.exit_code == 2
     assert "unknown rack 'dc1-r99'" in res.stderr
     assert "devices[dc1-ups-01].role" in res.stderr and "dcim.yaml:" in res.stderr
-    assert "2 inventory error(s)" in res.stderr
+    assert "2 error(s); the inventory is not valid." in res.stderr
 
 
 def test_report_eol_on_date(cli_app):
