@@ -70,7 +70,7 @@ class Exporter:
             pass
 
         Handler.exporter = exporter
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = _HTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         return self.httpd
 
@@ -86,6 +86,13 @@ class Exporter:
             self.httpd.server_close()
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    # A Prometheus fleet opens many scrapes at once; the default backlog of 5 would make
+    # the kernel drop SYNs and a client retry a second later, past tight scrape timeouts.
+    request_queue_size = 512
+    daemon_threads = True
 
 
 class _Handler(BaseHTTPRequestHandler):

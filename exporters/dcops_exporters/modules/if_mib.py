@@ -19,7 +19,7 @@ IFX_ENTRY = "1.3.6.1.2.1.31.1.1.1"
 COLUMNS: dict[tuple[int, ...], tuple[str, str, str, float]] = {
     oid(f"{IFX_ENTRY}.6"): ("dcops_interface_receive_bytes", "counter", "Octets received (ifHCInOctets).", 1),
     oid(f"{IFX_ENTRY}.10"): ("dcops_interface_transmit_bytes", "counter", "Octets sent (ifHCOutOctets).", 1),
-    oid(f"{IFX_ENTRY}.15"): ("dcops_interface_speed_bits_per_second", "gauge", "Port speed (ifHighSpeed).", 1e6),
+    oid(f"{IFX_ENTRY}.15"): ("dcops_interface_speed_bytes_per_second", "gauge", "Port speed (ifHighSpeed, in bytes per second).", 1e6 / 8),
     oid(f"{IF_ENTRY}.7"): ("dcops_interface_admin_status", "gauge", "ifAdminStatus: 1 up, 2 down, 3 testing.", 1),
     oid(f"{IF_ENTRY}.8"): ("dcops_interface_oper_status", "gauge", "ifOperStatus: 1 up, 2 down, 3 testing, 5 dormant, 7 lowerLayerDown.", 1),
     oid(f"{IF_ENTRY}.14"): ("dcops_interface_receive_errors", "counter", "Inbound packets with errors (ifInErrors).", 1),

@@ -2,7 +2,7 @@
 
 The capacity that matters for a 200 Mbps contract on a gigabit port is the contract, so
 both are exposed: utilisation is
-`rate(dcops_wan_receive_bytes_total[5m]) * 8 / dcops_wan_committed_rate_bits_per_second`,
+`rate(dcops_wan_receive_bytes_total[5m]) * 8 / dcops_wan_committed_rate_bytes_per_second`,
 and p95 is `quantile_over_time(0.95, ...)` over a recording rule of it.
 """
 
@@ -38,14 +38,14 @@ class Wan(Module):
         rx = CounterMetricFamily("dcops_wan_receive_bytes", "Octets received on the circuit's port.", labels=["circuit"])
         tx = CounterMetricFamily("dcops_wan_transmit_bytes", "Octets sent on the circuit's port.", labels=["circuit"])
         up = GaugeMetricFamily("dcops_wan_up", "1 when the circuit's port is operationally up.", labels=["circuit"])
-        speed = GaugeMetricFamily("dcops_wan_port_speed_bits_per_second", "Speed of the terminating port.", labels=["circuit"])
-        commit = GaugeMetricFamily("dcops_wan_committed_rate_bits_per_second",
-                                   "Contracted capacity from the inventory (circuits[].commit_rate_mbps).", labels=["circuit"])
+        speed = GaugeMetricFamily("dcops_wan_port_speed_bytes_per_second", "Speed of the terminating port (bytes per second).", labels=["circuit"])
+        commit = GaugeMetricFamily("dcops_wan_committed_rate_bytes_per_second",
+                                   "Contracted capacity from the inventory (circuits[].commit_rate_mbps, in bytes per second).", labels=["circuit"])
         info = InfoMetricFamily("dcops_wan_circuit", "Circuit facts from the inventory.",
                                 labels=["circuit", "provider", "kind", "interface"])
         wanted = []
         for c in circuits:
-            commit.add_metric([c.name], c.commit_rate_mbps * 1e6)
+            commit.add_metric([c.name], c.commit_rate_mbps * 1e6 / 8)
             info.add_metric([c.name, c.provider, c.kind, c.interface], {})
             idx = by_name.get(c.interface)
             if idx is None:
@@ -60,7 +60,7 @@ class Wan(Module):
             if HC_OUT + idx in values:
                 tx.add_metric([c.name], float(int(values[HC_OUT + idx])))
             if HIGH_SPEED + idx in values:
-                speed.add_metric([c.name], int(values[HIGH_SPEED + idx]) * 1e6)
+                speed.add_metric([c.name], int(values[HIGH_SPEED + idx]) * 1e6 / 8)
             if OPER_STATUS + idx in values:
                 up.add_metric([c.name], 1.0 if int(values[OPER_STATUS + idx]) == 1 else 0.0)
         if not wanted:
