@@ -35,8 +35,9 @@ def parse(text: str) -> dict[str, dict[str, float]]:
     for fam in text_string_to_metric_families(text):
         for s in fam.samples:
             key = s.labels.get("ifIndex") or s.labels.get("interface")
-            if key is not None:
-                out.setdefault(s.name, {})[key] = s.value
+            if key is not None:  # the parser names counter samples `<family>_total`
+                name = s.name.removesuffix("_total") if fam.type == "counter" and "ifIndex" in s.labels else s.name
+                out.setdefault(name, {})[key] = s.value
     return out
 
 
