@@ -60,6 +60,7 @@ REFERENCES: list[tuple[str, str, str]] = [
     ("devices", "credentials", "credentials"),
     ("devices", "snmp_profile", "snmp_profiles"),
     ("devices", "cluster", "clusters"),
+    ("devices", "os", "software"),
     ("interfaces", "device", "devices"),
     ("interfaces", "untagged_vlan", "vlans"),
     ("interfaces", "tagged_vlans", "vlans"),
@@ -91,6 +92,17 @@ REFERENCES: list[tuple[str, str, str]] = [
 ]
 
 
+# How a message names one record of a collection.
+SINGULAR = {
+    "sites": "site", "locations": "location", "power_feeds": "power feed", "racks": "rack",
+    "device_types": "device type", "devices": "device", "vlans": "VLAN", "vrfs": "VRF",
+    "vms": "VM", "clusters": "cluster", "software": "software", "services": "service",
+    "external_parties": "external party", "availability_goals": "availability goal",
+    "redundancy_groups": "redundancy group", "secrets": "secret", "credentials": "credentials",
+    "snmp_profiles": "SNMP profile", "staff": "staff role", "circuits": "circuit",
+}
+
+
 def _values(value) -> list[str]:
     if value is None:
         return []
@@ -103,17 +115,22 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
         for rec in getattr(ctx.inv, collection):
             for value in _values(getattr(rec, field)):
                 if not ctx.exists(target, value):
-                    yield ctx.problem(collection, rec.key, field, f"unknown {target} {value!r}")
+                    yield ctx.problem(collection, rec.key, field, f"unknown {SINGULAR[target]} {value!r}")
     for svc in ctx.inv.services:
         for field, target in (("vms", "vms"), ("devices", "devices"), ("circuits", "circuits")):
             for value in getattr(svc.runs_on, field):
                 if not ctx.exists(target, value):
-                    yield ctx.problem("services", svc.key, f"runs_on.{field}", f"unknown {target} {value!r}")
+                    yield ctx.problem("services", svc.key, f"runs_on.{field}", f"unknown {SINGULAR[target]} {value!r}")
     for group in ctx.inv.redundancy_groups:
         for member in group.members:
             if not any(ctx.exists(c, member) for c in ("devices", "vms", "circuits")):
                 yield ctx.problem("redundancy_groups", group.key, "members",
                                   f"unknown member {member!r} (not a device, VM or circuit)")
+    for goal in ctx.inv.availability_goals:
+        target = {"site": "sites", "component_group": "redundancy_groups", "service": "services"}[goal.scope]
+        for subject in goal.subjects:
+            if not ctx.exists(target, subject):
+                yield ctx.problem("availability_goals", goal.key, "subjects", f"unknown {SINGULAR[target]} {subject!r}")
     seeds = {r.ref for r in ctx.inv.seed_rows}
     for collection in ("sites", "locations", "racks", "device_types", "devices", "vms", "software",
                        "services", "staff", "asset_pools", "circuits", "clusters"):
@@ -121,6 +138,9 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
             prov = rec.provenance
             if prov.startswith("seed:cuadro") and prov[5:] not in seeds:
                 yield ctx.problem(collection, rec.key, "provenance", f"unknown seed row {prov[5:]!r}")
+    for disc in ctx.inv.discrepancies:
+        if disc.records_follow not in seeds:
+            yield ctx.problem("discrepancies", disc.key, "records_follow", f"unknown seed row {disc.records_follow!r}")
 
 
 @check
@@ -263,7 +283,7 @@ def interfaces_and_cables(ctx: Context) -> Iterator[Problem]:
         for side in ("a", "b"):
             end = getattr(cable, side)
             if not ctx.exists("devices", end.device):
-                yield ctx.problem("cables", cable.key, f"{side}.device", f"unknown devices {end.device!r}")
+                yield ctx.problem("cables", cable.key, f"{side}.device", f"unknown device {end.device!r}")
                 continue
             if not known(end.device, end.interface):
                 yield ctx.problem("cables", cable.key, f"{side}.interface",

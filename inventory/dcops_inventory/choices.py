@@ -50,6 +50,8 @@ Platform = Literal[
     "juniper_junos",
     "linux",
     "windows",
+    "solaris",
+    "freebsd",
     "vmware_esxi",
 ]
 NETWORK_PLATFORMS = ("cisco_ios", "cisco_xe", "cisco_nxos", "arista_eos", "hp_comware",

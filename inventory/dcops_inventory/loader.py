@@ -79,7 +79,10 @@ def _pydantic_reason(err: dict, model_fields: set[str]) -> str:
         return "required field is missing"
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        return msg[len("Value error, "):]
+    value = err.get("input")
+    if isinstance(value, (str, int, float, bool)):
+        msg += f" (got {type(value).__name__} {value!r})"
     return msg
 
 
@@ -153,6 +156,8 @@ def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inv
                 close = difflib.get_close_matches(str(top), list(COLLECTIONS) + ["meta"], n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(Problem(shown, line, str(top), f"unknown collection{hint}"))
+                if close and close[0] in COLLECTIONS:  # its records' names still resolve: one error, not a cascade
+                    raw_keys[close[0]].update(_raw_names(close[0], body))
                 continue
             if not isinstance(body, LineList):
                 problems.append(Problem(shown, line, str(top), "must be a list of records"))
@@ -168,6 +173,7 @@ def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inv
                 _scan_plaintext_secrets(raw, label, shown, secret_problems, in_secret=top == "secrets")
                 if secret_problems:
                     problems.extend(secret_problems)
+                    raw_keys[top].update(_raw_names(top, [raw]))
                     continue
                 try:
                     rec = model.model_validate(raw)
@@ -177,16 +183,14 @@ def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inv
                         loc = _strip_union_tags(loc)
                         problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
                                                 _pydantic_reason(err, set(model.model_fields))))
-                    name = raw.get(model.key_field if model.key_field != "ref" else "name")
-                    if isinstance(name, str):
-                        raw_keys[top].add(name)
+                    raw_keys[top].update(_raw_names(top, [raw]))
                     continue
                 key = rec.key
                 raw_keys[top].add(key)
                 if (top, key) in sources:
                     first = sources[(top, key)]
                     problems.append(Problem(shown, rec_line, f"{label}.{model.key_field}",
-                                            f"duplicate {top} key {key!r} (first defined at {first.file}:{first.line})"))
+                                            f"duplicate {model.key_field} {key!r} in {top} (first defined at {first.file}:{first.line})"))
                     continue
                 sources[(top, key)] = Source(shown, rec_line, dict(raw.key_lines))
                 records[top].append(rec)
@@ -201,6 +205,15 @@ def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inv
     if problems:
         raise InventoryError(problems)
     return inv
+
+
+def _raw_names(collection: str, items) -> set[str]:
+    """Names of records that failed validation, so references to them are not reported too."""
+    key_field = COLLECTIONS[collection].key_field
+    key_field = "name" if key_field == "ref" else key_field
+    if not isinstance(items, list):
+        return set()
+    return {item[key_field] for item in items if isinstance(item, dict) and isinstance(item.get(key_field), str)}
 
 
 _UNION_TAGS = {"str", "int", "float", "bool", "constrained-str", "IPv4Interface", "IPv4Network", "date"}

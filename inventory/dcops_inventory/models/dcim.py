@@ -125,6 +125,7 @@ class Device(Record):
     credentials: Name | None = None
     snmp_profile: Name | None = None
     cluster: Name | None = None
+    os: Name | None = None
     ups: UpsSpec | None = None
     cooling: CoolingSpec | None = None
     decommission_date: date | None = None

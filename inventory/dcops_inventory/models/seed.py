@@ -6,6 +6,10 @@ summary compares what the plan counts with what the inventory holds.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field, StrictStr
+
 from dcops_inventory.choices import AssetCategory, Ownership, SeedTable
 from dcops_inventory.models.base import (
     Name, NonNegInt, Part, PositiveInt, Provenance, Record, Text,
@@ -37,7 +41,7 @@ class Discrepancy(Record):
     name: Name
     subject: Text
     figures: list[Figure]
-    records_follow: Text
+    records_follow: Annotated[StrictStr, Field(pattern=r"^cuadro\d+/\d+$")]  # the seed row records follow
     note: Text | None = None
 
 

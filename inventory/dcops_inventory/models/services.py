@@ -49,6 +49,7 @@ class AvailabilityGoal(Record):
 
     name: Name
     scope: GoalScope
+    subjects: list[Name] = []  # sites or redundancy groups, by scope; services point at goals
     target_percent: Percent
     window_days: PositiveInt
     source: Text

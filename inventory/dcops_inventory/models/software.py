@@ -22,4 +22,5 @@ class Software(Record):
     install_count: NonNegInt
     licence: Licence = Licence()
     eol_date: date | None = None
+    comments: Text | None = None
     provenance: Provenance

@@ -1,0 +1,135 @@
+"""`dcops inventory ...`: validate, summarise, query and report on the inventory."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dcops_inventory.errors import InventoryError
+from dcops_inventory.inventory import Inventory
+from dcops_inventory.loader import DEFAULT_INVENTORY, inventory_files, load_inventory
+from dcops_inventory.summary import TABLE_TITLES, summary
+
+app = typer.Typer(no_args_is_help=True, help="Validate, query and report on the inventory.")
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_INVALID = 2
+
+InventoryOption = typer.Option(
+    None, "--inventory", "-i", envvar="DCOPS_INVENTORY",
+    help="Inventory directory or file (default: the embedded MTPE inventory, inventory/mtpe)",
+    show_default=False,
+)
+
+
+class SummaryFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def load_or_exit(path: Path | None, as_json: bool = False) -> Inventory:
+    """Load the inventory, or print every problem (file:line: field: reason) and exit 2."""
+    try:
+        return load_inventory(path)
+    except InventoryError as exc:
+        if as_json:
+            problems = [{"file": p.file, "line": p.line, "field": p.field, "reason": p.reason} for p in exc.problems]
+            sys.stdout.write(json.dumps({"valid": False, "problems": problems}, indent=2, ensure_ascii=False) + "\n")
+            raise typer.Exit(EXIT_INVALID) from None
+        for problem in exc.problems:
+            err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"{len(exc.problems)} error(s); the inventory is not valid.", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except FileNotFoundError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+@app.command()
+def validate(
+    inventory: Path = InventoryOption,
+    format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text, or json for tools"),
+) -> None:
+    """Check the inventory: YAML syntax, schema, references, rack space, addressing,
+    redundancy and plaintext secrets. Exit 0 with a one-line summary, or exit 2 listing
+    every error as `file:line: field: reason`."""
+    started = time.perf_counter()
+    inv = load_or_exit(inventory, as_json=format is ValidateFormat.json)
+    elapsed = time.perf_counter() - started
+    counts = inv.counts()
+    files = len(inventory_files(inv.root))
+    if format is ValidateFormat.json:
+        sys.stdout.write(json.dumps({"valid": True, "name": inv.meta.name, "files": files,
+                                     "seconds": round(elapsed, 3), "counts": counts}, indent=2) + "\n")
+        return
+    typer.echo(
+        f"{inv.meta.name}: valid — {counts['sites']} sites, {counts['racks']} racks, "
+        f"{counts['devices']} devices, {counts['vms']} VMs, {counts['services']} services, "
+        f"{sum(counts.values())} records in {files} files ({elapsed:.2f} s)"
+    )
+
+
+@app.command("summary")
+def summary_cmd(
+    inventory: Path = InventoryOption,
+    format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", "-f", help="table or json"),
+) -> None:
+    """The plan's tables (Cuadros 1, 8, 9, 10, 11) beside what the inventory holds, row by
+    row, and the plan's self-contradictions. Exit 1 if any row's counts differ."""
+    inv = load_or_exit(inventory)
+    data = summary(inv)
+    if format is SummaryFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        _print_summary(data)
+    if data["mismatches"]:
+        raise typer.Exit(1)
+
+
+def _print_summary(data: dict) -> None:
+    by_table: dict[str, list[dict]] = {}
+    for row in data["rows"]:
+        by_table.setdefault(row["table"], []).append(row)
+    for table, rows in by_table.items():
+        t = Table(title=TABLE_TITLES.get(table, table), title_justify="left")
+        t.add_column("#", justify="right")
+        t.add_column("item (as the plan says)")
+        t.add_column("plan", justify="right")
+        t.add_column("inventory", justify="right")
+        t.add_column("")
+        for r in rows:
+            ok = r["seed_count"] == r["inventory_count"]
+            t.add_row(str(r["row"]), r["item"], str(r["seed_count"]), str(r["inventory_count"]),
+                      "[green]ok[/]" if ok else "[red]differs[/]")
+        console.print(t)
+    t = Table(title="Where the plan contradicts itself", title_justify="left")
+    for col in ("subject", "figures", "records follow", "inventory"):
+        t.add_column(col)
+    for d in data["discrepancies"]:
+        figures = "; ".join(f"{f['value']} ({f['source']}, line {f['line']})" for f in d["figures"])
+        t.add_row(d["subject"], figures, d["records_follow"], str(d["inventory_count"]))
+    console.print(t)
+    total = len(data["rows"])
+    console.print(f"{total - data['mismatches']}/{total} rows match; {len(data['discrepancies'])} discrepancies recorded.")
+
+
+try:  # queries, reports and diff live in their own module
+    from dcops_inventory.cli_reports import register as _register_reports
+except ModuleNotFoundError as exc:  # pragma: no cover - only while that module is absent
+    if exc.name != "dcops_inventory.cli_reports":
+        raise
+else:
+    _register_reports(app)
