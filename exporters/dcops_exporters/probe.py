@@ -54,14 +54,24 @@ class Prober:
 
     def __init__(self, inv: Inventory, address_map: AddressMap | None = None,
                  vault_vars: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic,
-                 snmp_timeout: float = 1.0, snmp_retries: int = 2):
+                 snmp_retries: int = 2):
         self.inv = inv
         self.index = InventoryIndex.build(inv)
         self.address_map = address_map
         self.vault_vars = vault_vars
         self.clock = clock
         self.ifnames = IfNameCache(clock=clock)
-        self.snmp_timeout, self.snmp_retries = snmp_timeout, snmp_retries
+        self.snmp_retries = snmp_retries
+
+    def request_timeout(self, probe_timeout: float) -> float:
+        """Per-PDU timeout: the probe's budget shared by the tries, in 0.5 s steps.
+
+        A busy agent answering in 2 s must not be re-asked after 1 s (retransmissions
+        double its load and a fleet scrape collapses); the steps keep pysnmp's per-target
+        table small, as it keys entries by timeout.
+        """
+        share = probe_timeout / (self.snmp_retries + 1)
+        return min(5.0, max(0.5, int(share * 2) / 2))
 
     def validate(self, target: str | None, module: str | None):
         if not target:
@@ -91,7 +101,7 @@ class Prober:
             log(f"probing {target} with module {module} at {endpoint} (SNMP {profile.version}, "
                 f"profile {profile.name}), timeout {timeout:.2f}s")
             client = SnmpClient(shared_engine(), endpoint.host, endpoint.port, auth,
-                                timeout=min(self.snmp_timeout, timeout), retries=self.snmp_retries)
+                                timeout=self.request_timeout(timeout), retries=self.snmp_retries)
             ctx = ProbeContext(self.index, device, client, log, self.ifnames)
             families = await asyncio.wait_for(mod.collect(ctx), timeout)
             success = True

@@ -16,6 +16,10 @@ from dcops_inventory.secrets import resolve_secret
 from dcops_exporters.snmp import SnmpAuth
 
 
+# Circuit kinds that carry data traffic; PRI voice trunks are measured in calls, not octets.
+DATA_CIRCUIT_KINDS = ("internet", "wan", "mpls", "dark_fiber")
+
+
 @dataclass(frozen=True)
 class InterfaceFacts:
     description: str
@@ -46,7 +50,7 @@ class InventoryIndex:
                 for i in inv.device_interfaces(dev)
             }
         for circuit in sorted(inv.circuits, key=lambda c: c.name):
-            if circuit.device and circuit.interface:
+            if circuit.device and circuit.interface and circuit.kind in DATA_CIRCUIT_KINDS and circuit.status == "active":
                 index.circuits.setdefault(circuit.device, []).append(circuit)
         return index
 

@@ -101,6 +101,8 @@ def _text(value: str) -> str:
 
 
 def _growing(tag: int, initial: int, rate: float, wrap_max: int | None = None) -> str:
+    if rate == 0:  # a still counter is a plain value: the variation module costs snmpsim CPU
+        return f"{tag}|{initial}"
     rate_text = str(int(rate)) if float(rate).is_integer() else repr(float(rate))
     spec = f"initial={initial},rate={rate_text}"
     if wrap_max is not None:
