@@ -64,14 +64,14 @@ class Prober:
         self.snmp_retries = snmp_retries
 
     def request_timeout(self, probe_timeout: float) -> float:
-        """Per-PDU timeout: the probe's budget shared by the tries, in 0.5 s steps.
+        """Per-PDU timeout: half the probe's budget (1-5 s), in 0.5 s steps.
 
         A busy agent answering in 2 s must not be re-asked after 1 s (retransmissions
         double its load and a fleet scrape collapses); the steps keep pysnmp's per-target
         table small, as it keys entries by timeout.
         """
-        share = probe_timeout / (self.snmp_retries + 1)
-        return min(5.0, max(0.5, int(share * 2) / 2))
+        share = probe_timeout / 2
+        return min(5.0, max(1.0, int(share * 2) / 2))
 
     def validate(self, target: str | None, module: str | None):
         if not target:

@@ -66,8 +66,12 @@ def render(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
-    opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
-                         scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)
+    try:
+        opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
+                             scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
     files = render_files(inv, opts)
     changed, removed = write_tree(out, files)
     typer.echo(f"{out}: {len(files)} files ({len(changed)} changed, {len(removed)} stale removed)")

@@ -36,6 +36,12 @@ class RenderOptions:
     def __post_init__(self):
         if self.shards < 1:
             raise ValueError(f"--shards must be at least 1, got {self.shards}")
+        host, sep, port = self.exporter.rpartition(":")
+        if not host or not sep or not port.isdigit() or "/" in self.exporter:
+            raise ValueError(f"--exporter must be HOST:PORT, got {self.exporter!r}")
+        for url in self.remote_write:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"--remote-write must be an http(s) URL, got {url!r}")
 
 
 def module_targets(inv: Inventory, index: InventoryIndex, module: str) -> list[str]:

@@ -1,0 +1,62 @@
+"""Small pieces of the exporter with injected clocks and no network."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from dcops_exporters.cli import parse_listen
+from dcops_exporters.modules import IfNameCache
+from dcops_exporters.probe import BadRequest, Prober
+from dcops_exporters.server import Exporter
+from dcops_exporters.snmp import SnmpAuth
+
+
+def test_listen_address_parsing():
+    assert parse_listen("127.0.0.1:19116") == ("127.0.0.1", 19116)
+    assert parse_listen(":19116") == ("0.0.0.0", 19116)
+    with pytest.raises(typer.BadParameter, match="HOST:PORT"):
+        parse_listen("localhost")
+
+
+def test_probe_timeout_comes_from_the_prometheus_header(lab_inventory):
+    ex = Exporter(Prober(lab_inventory), default_timeout=10, max_timeout=30, timeout_offset=0.5)
+    assert ex.probe_timeout("4") == 3.5
+    assert ex.probe_timeout(None) == 9.5
+    assert ex.probe_timeout("garbage") == 9.5
+    assert ex.probe_timeout("600") == 29.5
+    assert ex.probe_timeout("0.2") == 0.1
+    ex.loop.close()
+
+
+def test_pdu_timeout_is_half_the_budget_in_steps(lab_inventory):
+    prober = Prober(lab_inventory)
+    assert [prober.request_timeout(t) for t in (0.5, 2.5, 3.5, 9.5, 60)] == [1.0, 1.0, 1.5, 4.5, 5.0]
+
+
+def test_ifname_cache_expires_and_invalidates():
+    now = [0.0]
+    cache = IfNameCache(ttl=60, clock=lambda: now[0])
+    cache.put("sw", {(1,): "Gi1/0/1"})
+    assert cache.get("sw") == {(1,): "Gi1/0/1"}
+    now[0] = 61
+    assert cache.get("sw") is None
+    cache.put("sw", {(1,): "Gi1/0/1"})
+    cache.invalidate("sw")
+    assert cache.get("sw") is None
+
+
+def test_credentials_never_print():
+    auth = SnmpAuth("v2c", community="s3cr3t-community")
+    assert "s3cr3t" not in repr(auth) and "s3cr3t" not in str(auth)
+
+
+@pytest.mark.parametrize("target,module,reason", [
+    (None, "if_mib", "missing_target"), ("sc-core-01", None, "missing_module"),
+    ("nope", "if_mib", "unknown_target"), ("sc-core-01", "bogus", "unknown_module"),
+    ("sc-ups-01", "if_mib", "unsupported_target"), ("sc-core-01", "wan", "unsupported_target"),
+])
+def test_request_validation_names_the_reason(lab_inventory, target, module, reason):
+    with pytest.raises(BadRequest) as err:
+        Prober(lab_inventory).validate(target, module)
+    assert err.value.reason == reason
