@@ -88,9 +88,12 @@ class Prober:
             raise BadRequest("unsupported_target", f"module {module} cannot probe {target}: {reason}")
         return device, MODULES[module]
 
-    async def probe(self, target: str, module: str, timeout: float) -> ProbeResult:
+    async def probe(self, target: str, module: str, timeout: float, started: float | None = None) -> ProbeResult:
+        """Run one probe; `started` is when the request arrived (clock time), so time spent
+        waiting for a busy event loop counts against the deadline."""
         device, mod = self.validate(target, module)
-        start = self.clock()
+        start = self.clock() if started is None else started
+        timeout = max(0.0, timeout - (self.clock() - start))
         log = ProbeLog(self.clock)
         families: list[Metric] = []
         success = False
@@ -115,12 +118,14 @@ class Prober:
         except Exception as exc:  # a malformed reply must not become a 5xx
             log(f"unexpected error: {type(exc).__name__}: {exc}")
         duration = self.clock() - start
-        if not success:
-            families = []
-        families += self._probe_families(device, success, duration)
+        return ProbeResult(success, self.render(device, families if success else [], success, duration),
+                           log.lines, duration)
+
+    def render(self, device, families: list[Metric], success: bool, duration: float) -> bytes:
+        """The probe's answer, from a registry made for this probe alone."""
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Families(families))
-        return ProbeResult(success, generate_latest(registry), log.lines, duration)
+        registry.register(_Families(families + self._probe_families(device, success, duration)))
+        return generate_latest(registry)
 
     def _probe_families(self, device, success: bool, duration: float) -> list[Metric]:
         ok = GaugeMetricFamily("dcops_probe_success", "1 when the device answered the module completely.")

@@ -18,7 +18,7 @@ from prometheus_client import PROCESS_COLLECTOR, PLATFORM_COLLECTOR  # noqa: F40
 from prometheus_client.process_collector import ProcessCollector
 
 from dcops_exporters.modules import MODULES
-from dcops_exporters.probe import BadRequest, Prober
+from dcops_exporters.probe import BadRequest, Prober, ProbeResult
 
 log = logging.getLogger("dcops.exporter")
 
@@ -138,13 +138,17 @@ class _Handler(BaseHTTPRequestHandler):
             ex.metrics.invalid.labels(exc.reason).inc()
             return self._send(400, f"{exc}\n".encode())
         timeout = ex.probe_timeout(self.headers.get(TIMEOUT_HEADER))
-        future = asyncio.run_coroutine_threadsafe(ex.prober.probe(target, module, timeout), ex.loop)
+        started = ex.prober.clock()
+        future = asyncio.run_coroutine_threadsafe(ex.prober.probe(target, module, timeout, started), ex.loop)
         try:
-            result = future.result(timeout + 5)
-        except Exception as exc:  # the loop itself is stuck: still answer, still inside the scrape
+            result = future.result(timeout + 0.25)
+        except Exception as exc:
+            # The loop is too busy to finish in time: answer anyway, inside the scrape timeout.
             future.cancel()
-            log.error("probe %s/%s did not complete: %s", target, module, type(exc).__name__)
-            return self._send(503, b"probe did not complete\n")
+            duration = ex.prober.clock() - started
+            message = f"probe did not complete in {duration:.2f}s: exporter overloaded ({type(exc).__name__})"
+            device = ex.prober.inv.device(target)
+            result = ProbeResult(False, ex.prober.render(device, [], False, duration), [message], duration)
         ex.metrics.probes.labels(module, "success" if result.success else "failure").inc()
         ex.metrics.duration.labels(module).observe(result.duration)
         if not result.success:
