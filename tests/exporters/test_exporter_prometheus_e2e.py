@@ -4,16 +4,13 @@ contacts the exporter on 127.0.0.1; the exporter reaches devices through the lab
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 
 import pytest
 import requests
 
-from dcops_exporters.prometheus_cli import write_tree
-from dcops_exporters.prometheus_render import RenderOptions, render
-from dcops_lab.snmp_services import start_prometheus
+from dcops_lab.snmp_monitoring import start_monitoring_lab
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian prometheus missing")]
@@ -34,27 +31,26 @@ def wait_for(url: str, promql: str, ok, timeout: float = 45.0) -> list[dict]:
         time.sleep(0.5)
 
 
-def test_prometheus_scrapes_every_lab_target_successfully(lab_inventory, exporter, tmp_path):
-    exporter_addr = exporter.url.removeprefix("http://")
-    out = tmp_path / "prom"
-    write_tree(out, render(lab_inventory, RenderOptions(exporter=exporter_addr, scrape_interval="2s",
-                                                        scrape_timeout="2s")))
-    expected = {(f"dcops_{p.stem}", e["targets"][0]) for p in (out / "targets").glob("*.json")
-                for e in json.loads(p.read_bytes())}
-    assert len(expected) == 9
-    with start_prometheus(out / "prometheus.yml", tmp_path / "logs") as prom:
-        ok = wait_for(prom.url, "dcops_probe_success == 1",
+def test_prometheus_scrapes_every_lab_target_successfully(lab_inventory, tmp_path):
+    with start_monitoring_lab(lab_inventory, tmp_path, scrape_interval="2s", scrape_timeout="2s") as lab:
+        expected = {(job, name) for job, names in lab.targets.items() for name in names}
+        assert len(expected) == 9
+        url = lab.prometheus.url
+        ok = wait_for(url, "dcops_probe_success == 1",
                       lambda r: {(s["metric"]["job"], s["metric"]["instance"]) for s in r} >= expected)
         succeeded = {(s["metric"]["job"], s["metric"]["instance"]) for s in ok}
         assert succeeded == expected, f"not succeeding: {expected - succeeded}"
         # target labels come from file_sd, not from the exporter
         core = next(s["metric"] for s in ok if s["metric"]["instance"] == "sc-core-01")
         assert (core["site"], core["role"], core["redundancy_group"]) == ("sc", "core_switch", "sc-core")
-        rates = wait_for(prom.url, "sum by (instance) (rate(dcops_interface_receive_bytes_total[10s])) > 0",
+        rates = wait_for(url, "sum by (instance) (rate(dcops_interface_receive_bytes_total[10s])) > 0",
                          lambda r: len(r) >= 8)
-        assert {s["metric"]["instance"] for s in rates} == {i for j, i in expected if j == "dcops_if_mib"}
-        wan = wait_for(prom.url, "rate(dcops_wan_receive_bytes_total[10s]) / dcops_wan_committed_rate_bytes_per_second",
+        assert {s["metric"]["instance"] for s in rates} == set(lab.targets["dcops_if_mib"])
+        wan = wait_for(url, "rate(dcops_wan_receive_bytes_total[10s]) / dcops_wan_committed_rate_bytes_per_second",
                        lambda r: len(r) == 1)
         assert 0 < float(wan[0]["value"][1]) < 1
-        up = query(prom.url, 'up{job="dcops_exporter"}')
+        up = query(url, 'up{job="dcops_exporter"}')
         assert [float(s["value"][1]) for s in up] == [1.0]
+        # Prometheus never had a target outside loopback
+        active = requests.get(f"{url}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+        assert {t["scrapeUrl"].split("/")[2] for t in active} == {lab.exporter.url.removeprefix("http://")}
