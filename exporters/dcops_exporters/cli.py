@@ -38,6 +38,9 @@ def serve(
     from dcops_exporters.probe import Prober
     from dcops_exporters.server import Exporter
 
+    from prometheus_client import disable_created_metrics
+
+    disable_created_metrics()  # `_created` series double the exporter's own metrics for no use
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host, port = parse_listen(listen)
     try:

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import PROCESS_COLLECTOR, PLATFORM_COLLECTOR  # noqa: F401  (registered below)
 from prometheus_client.process_collector import ProcessCollector
 
 from dcops_exporters.modules import MODULES
@@ -29,7 +28,7 @@ class ExporterMetrics:
     """The exporter's own metrics, in their own registry (never mixed into a probe)."""
 
     def __init__(self):
-        self.registry = CollectorRegistry()
+        self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
         self.probes = Counter("dcops_exporter_probes", "Probes run, by module and result.",
                               ["module", "result"], registry=self.registry)
