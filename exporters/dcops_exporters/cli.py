@@ -31,6 +31,7 @@ def serve(
     address_map: Path | None = typer.Option(None, "--address-map", help="Lab address map: reach devices here instead of their inventory addresses."),
     default_timeout: float = typer.Option(10.0, help="Probe timeout when Prometheus sends no scrape-timeout header."),
     max_timeout: float = typer.Option(120.0, help="Upper bound on any probe timeout."),
+    max_inflight_pdus: int = typer.Option(32, min=1, help="SNMP requests awaiting answers at once, all probes together (oldest probe first)."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
@@ -55,7 +56,8 @@ def serve(
         except (OSError, ValueError) as exc:
             typer.echo(f"--address-map: {exc}", err=True)
             raise typer.Exit(2)
-    exporter = Exporter(Prober(inv, amap), default_timeout=default_timeout, max_timeout=max_timeout)
+    exporter = Exporter(Prober(inv, amap, max_inflight_pdus=max_inflight_pdus),
+                        default_timeout=default_timeout, max_timeout=max_timeout)
     try:
         httpd = exporter.bind(host, port)
     except OSError as exc:

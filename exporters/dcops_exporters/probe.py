@@ -19,7 +19,7 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
 from dcops_inventory.secrets import SecretUnavailable
 from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
-from dcops_exporters.snmp import SnmpClient, SnmpError, shared_engine
+from dcops_exporters.snmp import PduLimiter, SnmpClient, SnmpError, shared_engine
 from dcops_exporters.targets import InventoryIndex, snmp_auth, snmp_endpoint
 
 load_builtin_modules()
@@ -54,7 +54,7 @@ class Prober:
 
     def __init__(self, inv: Inventory, address_map: AddressMap | None = None,
                  vault_vars: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic,
-                 snmp_retries: int = 2):
+                 snmp_retries: int = 2, max_inflight_pdus: int = 32):
         self.inv = inv
         self.index = InventoryIndex.build(inv)
         self.address_map = address_map
@@ -62,6 +62,7 @@ class Prober:
         self.clock = clock
         self.ifnames = IfNameCache(clock=clock)
         self.snmp_retries = snmp_retries
+        self.limiter = PduLimiter(max_inflight_pdus)
 
     def request_timeout(self, probe_timeout: float) -> float:
         """Per-PDU timeout: half the probe's budget (1-5 s), in 0.5 s steps.
@@ -104,7 +105,8 @@ class Prober:
             log(f"probing {target} with module {module} at {endpoint} (SNMP {profile.version}, "
                 f"profile {profile.name}), timeout {timeout:.2f}s")
             client = SnmpClient(shared_engine(), endpoint.host, endpoint.port, auth,
-                                timeout=self.request_timeout(timeout), retries=self.snmp_retries)
+                                timeout=self.request_timeout(timeout), retries=self.snmp_retries,
+                                limiter=self.limiter, priority=start)
             ctx = ProbeContext(self.index, device, client, log, self.ifnames)
             families = await asyncio.wait_for(mod.collect(ctx), timeout)
             success = True

@@ -10,6 +10,9 @@ holds the community or keys.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -63,17 +66,72 @@ class SnmpAuth:
         )
 
 
+class PduLimiter:
+    """At most `limit` requests awaiting answers across all probes; the oldest probe goes first.
+
+    When a burst of probes exceeds what the agents and this process can answer, sharing
+    time equally makes every probe finish late together; serving the oldest probe's next
+    PDU first lets probes finish one after another inside their deadlines. A device that
+    does not answer gives its slot back after `hold` seconds while its request keeps
+    waiting, so a site full of dead switches cannot starve the living ones.
+    """
+
+    def __init__(self, limit: int = 32, hold: float = 1.0):
+        self.limit, self.hold = limit, hold
+        self._busy = 0
+        self._waiters: list[tuple[float, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+
+    async def run(self, priority: float, request: Callable[[], Awaitable]):
+        if self._busy < self.limit and not self._waiters:
+            self._busy += 1
+        else:
+            grant = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._seq), grant))
+            try:
+                await grant
+            except asyncio.CancelledError:
+                if grant.done() and not grant.cancelled():
+                    self._release()  # the slot was handed over just as we were cancelled
+                raise
+        task = asyncio.ensure_future(request())
+        try:
+            await asyncio.wait({task}, timeout=self.hold)
+        except asyncio.CancelledError:
+            task.cancel()
+            self._release()
+            raise
+        self._release()
+        return await task
+
+    def _release(self) -> None:
+        while self._waiters:
+            _, _, grant = heapq.heappop(self._waiters)
+            if not grant.done():
+                grant.set_result(None)  # the slot passes on; _busy is unchanged
+                return
+        self._busy -= 1
+
+
 class SnmpClient:
     """One device, one probe. `requests` counts PDUs sent (for the probe log)."""
 
     def __init__(self, engine: SnmpEngine, host: str, port: int, auth: SnmpAuth,
-                 timeout: float = 1.0, retries: int = 2):
+                 timeout: float = 1.0, retries: int = 2, limiter: PduLimiter | None = None,
+                 priority: float = 0.0):
         self.engine = engine
         self.host, self.port = host, port
         self._auth = auth.pysnmp()
         self._timeout, self._retries = timeout, retries
         self._target: UdpTransportTarget | None = None
+        self._limiter, self._priority = limiter, priority
         self.requests = 0
+
+    async def _send(self, request: Callable[[], Awaitable]):
+        self.requests += 1
+        if self._limiter is None:
+            return await request()
+        return await self._limiter.run(self._priority, request)
 
     async def _transport(self) -> UdpTransportTarget:
         if self._target is None:
@@ -93,9 +151,10 @@ class SnmpClient:
         out: dict[Oid, object] = {}
         for start in range(0, len(oids), MAX_VARBINDS):
             chunk = oids[start:start + MAX_VARBINDS]
-            self.requests += 1
-            result = await get_cmd(self.engine, self._auth, await self._transport(), ContextData(),
-                                   *[ObjectType(ObjectIdentity(o)) for o in chunk], lookupMib=False)
+            target = await self._transport()
+            result = await self._send(lambda: get_cmd(
+                self.engine, self._auth, target, ContextData(),
+                *[ObjectType(ObjectIdentity(o)) for o in chunk], lookupMib=False))
             self._check(*result[:3])
             for vb in result[3]:
                 name, value = vb[0], vb[1]
@@ -115,10 +174,10 @@ class SnmpClient:
         active = list(columns)
         while active:
             reps = max(1, MAX_VARBINDS // len(active))
-            self.requests += 1
-            ei, es, ex, vbs = await bulk_cmd(
-                self.engine, self._auth, await self._transport(), ContextData(), 0, reps,
-                *[ObjectType(ObjectIdentity(cursor[c])) for c in active], lookupMib=False)
+            target = await self._transport()
+            request = [ObjectType(ObjectIdentity(cursor[c])) for c in active]
+            ei, es, ex, vbs = await self._send(lambda: bulk_cmd(
+                self.engine, self._auth, target, ContextData(), 0, reps, *request, lookupMib=False))
             self._check(ei, es, ex)
             if not vbs:
                 raise SnmpError("empty GETBULK response")

@@ -60,3 +60,35 @@ def test_request_validation_names_the_reason(lab_inventory, target, module, reas
     with pytest.raises(BadRequest) as err:
         Prober(lab_inventory).validate(target, module)
     assert err.value.reason == reason
+
+
+def test_pdu_limiter_serves_the_oldest_probe_first_and_frees_slots_of_silent_devices():
+    import asyncio
+
+    from dcops_exporters.snmp import PduLimiter
+
+    async def scenario():
+        limiter = PduLimiter(limit=1, hold=0.05)
+        order: list[str] = []
+
+        def request(name, delay):
+            async def run():
+                order.append(name)
+                await asyncio.sleep(delay)
+                return name
+            return run
+
+        hung = asyncio.ensure_future(limiter.run(0.0, request("hung", 0.5)))
+        await asyncio.sleep(0.01)
+        young = asyncio.ensure_future(limiter.run(9.0, request("young", 0.0)))
+        old = asyncio.ensure_future(limiter.run(1.0, request("old", 0.0)))
+        cancelled = asyncio.ensure_future(limiter.run(0.5, request("cancelled", 0.0)))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        done = await asyncio.wait_for(asyncio.gather(old, young), 0.3)  # long before "hung" answers
+        assert done == ["old", "young"]
+        assert order == ["hung", "old", "young"]
+        assert await hung == "hung"
+        assert limiter._busy == 0 and not [w for w in limiter._waiters if not w[2].done()]
+
+    asyncio.run(scenario())
