@@ -3,12 +3,11 @@
 Each device gets its own SNMP engine and UDP port (so the address map can send it to a
 device exactly as the real network would), grouped into a few snmpsim processes so that
 one slow agent does not serialise the whole fleet. A device answers only to the community
-its inventory SNMP profile references: the launcher reads that secret's environment
-variable, or invents a value when it is unset, and hands the values back in `env` for
-the exporter — the value is a file name for snmpsim and appears in no log or URL.
+its inventory SNMP profile references: the launcher invents a value per secret and
+hands the values back in `env` (variable -> value) for the exporter — the value is a file name for snmpsim and appears in no log or URL.
 
-As root, snmpsim drops to nobody/nogroup, so the agents' data lives in a private
-world-readable directory under /tmp (a pytest tmp_path is not readable by nobody).
+As root, snmpsim drops to nobody/nogroup, so the agents' data lives in its own directory
+under /tmp owned by that user, mode 0700 (a pytest tmp_path is not reachable by nobody).
 """
 
 from __future__ import annotations
@@ -116,7 +115,9 @@ def lab_communities(inv: Inventory, devices: list[str], overrides: dict[str, str
             raise SnmpLabError(f"{name}: the lab simulates SNMP v2c profiles only, {profile.name} is {profile.version}")
         ref = inv.get("secrets", profile.community_secret).ref
         if ref not in env:
-            env[ref] = os.environ.get(ref) or "lab" + secrets.token_hex(8)
+            # Always a fresh value: a production community set in this shell must not end
+            # up in the simulator's file names.
+            env[ref] = "lab" + secrets.token_hex(8)
         result[name] = env[ref]
     for name, community in (overrides or {}).items():
         result[name] = community
@@ -126,9 +127,13 @@ def lab_communities(inv: Inventory, devices: list[str], overrides: dict[str, str
     return result, env
 
 
-def _world_readable_tree(root: Path) -> None:
+def _private_to_simulator(root: Path) -> None:
+    """Only the simulator's user may list the data (file names are communities)."""
+    as_root = os.geteuid() == 0
     for path in [root, *root.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+        path.chmod(0o700 if path.is_dir() else 0o600)
+        if as_root:
+            shutil.chown(path, PROCESS_USER, PROCESS_GROUP)
 
 
 def start_snmp_lab(
@@ -168,7 +173,7 @@ def start_snmp_lab(
                          f"--agent-udpv4-endpoint={LAB_HOST}:{ports[n]}"]
             (datadir / f"engines-{k}.args").write_text("\n".join(args) + "\n")
             (datadir / f"cache-{k}").mkdir()
-        _world_readable_tree(datadir)
+        _private_to_simulator(datadir)
         for k in range(len(groups)):
             lab.processes.append(_launch(datadir, k, workdir))
         _wait_ready(lab, names, ports, communities, ready_timeout)
@@ -186,8 +191,6 @@ def _launch(datadir: Path, k: int, logdir: Path) -> subprocess.Popen:
            "--log-level=error",  # info level would log community names
            "--logging-method=stderr"]
     if os.geteuid() == 0:
-        cache = datadir / f"cache-{k}"
-        shutil.chown(cache, PROCESS_USER, PROCESS_GROUP)
         cmd += [f"--process-user={PROCESS_USER}", f"--process-group={PROCESS_GROUP}"]
     log = open(logdir / f"snmpsim-{k}.log", "wb")
     env = {**os.environ, "HOME": str(datadir)}
