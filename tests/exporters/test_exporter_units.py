@@ -92,3 +92,27 @@ def test_pdu_limiter_serves_the_oldest_probe_first_and_frees_slots_of_silent_dev
         assert limiter._busy == 0 and not [w for w in limiter._waiters if not w[2].done()]
 
     asyncio.run(scenario())
+
+
+def _probe_in_process(prober, target="sc-edge-01", module="if_mib"):
+    import asyncio
+
+    return asyncio.run(prober.probe(target, module, 2.0))
+
+
+def test_without_a_lab_map_the_inventory_address_is_refused_not_contacted(lab_inventory, monkeypatch):
+    monkeypatch.setenv("DCOPS_TEST_SNMP_COMMUNITY", "lab-value")
+    result = _probe_in_process(Prober(lab_inventory, address_map=None))
+    assert not result.success
+    assert b"dcops_probe_success 0.0" in result.body
+    assert any("refusing to contact 10.99.0.21" in line for line in result.log)
+
+
+def test_missing_credential_is_a_failed_probe_naming_the_variable_not_a_value(lab_inventory, monkeypatch):
+    from dcops_inventory import AddressMap, Endpoint
+
+    monkeypatch.delenv("DCOPS_TEST_SNMP_COMMUNITY", raising=False)
+    amap = AddressMap(devices={"sc-edge-01": {"snmp": Endpoint("127.0.0.1", 9)}})
+    result = _probe_in_process(Prober(lab_inventory, address_map=amap))
+    assert not result.success
+    assert any("DCOPS_TEST_SNMP_COMMUNITY is not set" in line for line in result.log)
