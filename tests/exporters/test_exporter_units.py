@@ -116,3 +116,45 @@ def test_missing_credential_is_a_failed_probe_naming_the_variable_not_a_value(la
     result = _probe_in_process(Prober(lab_inventory, address_map=amap))
     assert not result.success
     assert any("DCOPS_TEST_SNMP_COMMUNITY is not set" in line for line in result.log)
+
+
+class _FakeSnmp:
+    """A recorded device: column -> {index: value}; counts walks like the real client."""
+
+    def __init__(self, table):
+        self.table, self.walks, self.requests = table, [], 0
+
+    async def walk(self, columns):
+        self.walks.append(list(columns))
+        self.requests += 1
+        return {c: dict(self.table.get(c, {})) for c in columns}
+
+
+def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inventory):
+    import asyncio
+
+    from pysnmp.proto.rfc1902 import Counter64, Gauge32, Integer, OctetString
+
+    from dcops_exporters.modules import IF_NAME, ProbeContext, ProbeLog
+    from dcops_exporters.modules.if_mib import COLUMNS, IfMib
+    from dcops_exporters.targets import InventoryIndex
+
+    names = {(1,): OctetString("TenGigabitEthernet1/1/1")}
+    table = {IF_NAME: names}
+    for col, (metric, *_rest) in COLUMNS.items():
+        kind = Counter64 if metric.endswith(("bytes", "errors", "discards")) else (Gauge32 if "speed" in metric else Integer)
+        table[col] = {(1,): kind(1), (7,): kind(1)}
+    fake = _FakeSnmp(table)
+    cache = IfNameCache()
+    dev = lab_inventory.device("sc-edge-01")
+    ctx = ProbeContext(InventoryIndex.build(lab_inventory), dev, fake, ProbeLog(), cache)
+    families = {f.name: f for f in asyncio.run(IfMib().collect(ctx))}
+    info = {s.labels["interface"]: s.labels for s in families["dcops_interface"].samples}
+    assert info["TenGigabitEthernet1/1/1"]["peer"] == "sc-core-01:Ethernet1"
+    assert "ifIndex7" in info, "an index the device added since the name walk"
+    assert cache.get("sc-edge-01") is None, "unknown index invalidates the cache"
+    table[IF_NAME] = {**names, (7,): OctetString("GigabitEthernet1/0/7")}
+    asyncio.run(IfMib().collect(ctx))
+    asyncio.run(IfMib().collect(ctx))
+    name_walks = [w for w in fake.walks if w == [IF_NAME]]
+    assert len(name_walks) == 2, "ifName walked once per learning, not on every scrape"
