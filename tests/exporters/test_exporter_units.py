@@ -12,6 +12,18 @@ from dcops_exporters.server import Exporter
 from dcops_exporters.snmp import SnmpAuth
 
 
+def run(coro):
+    """Run a coroutine on a private loop: run() would leave the main thread without
+    a current loop, which breaks later tests that call asyncio.get_event_loop()."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
 def test_listen_address_parsing():
     assert parse_listen("127.0.0.1:19116") == ("127.0.0.1", 19116)
     assert parse_listen(":19116") == ("0.0.0.0", 19116)
@@ -91,13 +103,11 @@ def test_pdu_limiter_serves_the_oldest_probe_first_and_frees_slots_of_silent_dev
         assert await hung == "hung"
         assert limiter._busy == 0 and not [w for w in limiter._waiters if not w[2].done()]
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def _probe_in_process(prober, target="sc-edge-01", module="if_mib"):
-    import asyncio
-
-    return asyncio.run(prober.probe(target, module, 2.0))
+    return run(prober.probe(target, module, 2.0))
 
 
 def test_without_a_lab_map_the_inventory_address_is_refused_not_contacted(lab_inventory, monkeypatch):
@@ -131,8 +141,6 @@ class _FakeSnmp:
 
 
 def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inventory):
-    import asyncio
-
     from pysnmp.proto.rfc1902 import Counter64, Gauge32, Integer, OctetString
 
     from dcops_exporters.modules import IF_NAME, ProbeContext, ProbeLog
@@ -148,13 +156,13 @@ def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inven
     cache = IfNameCache()
     dev = lab_inventory.device("sc-edge-01")
     ctx = ProbeContext(InventoryIndex.build(lab_inventory), dev, fake, ProbeLog(), cache)
-    families = {f.name: f for f in asyncio.run(IfMib().collect(ctx))}
+    families = {f.name: f for f in run(IfMib().collect(ctx))}
     info = {s.labels["interface"]: s.labels for s in families["dcops_interface"].samples}
     assert info["TenGigabitEthernet1/1/1"]["peer"] == "sc-core-01:Ethernet1"
     assert "ifIndex7" in info, "an index the device added since the name walk"
     assert cache.get("sc-edge-01") is None, "unknown index invalidates the cache"
     table[IF_NAME] = {**names, (7,): OctetString("GigabitEthernet1/0/7")}
-    asyncio.run(IfMib().collect(ctx))
-    asyncio.run(IfMib().collect(ctx))
+    run(IfMib().collect(ctx))
+    run(IfMib().collect(ctx))
     name_walks = [w for w in fake.walks if w == [IF_NAME]]
     assert len(name_walks) == 2, "ifName walked once per learning, not on every scrape"
