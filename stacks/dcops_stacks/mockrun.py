@@ -99,6 +99,9 @@ def run_program(inv: Inventory, stack: str, config: dict[str, str] | None = None
     monitor = _RecordingMonitor(mocks)
 
     def run() -> None:
+        # Pulumi's runtime reads the thread's current event loop; a caller that used
+        # asyncio.run() before leaves none, so make sure there is one.
+        _ensure_event_loop()
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
         pulumi.runtime.set_all_config(config if config is not None else mock_config(inv, stack), list(SECRET_KEYS))
         pulumi.runtime.test(lambda: main(inv))()
