@@ -31,7 +31,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   done
 fi
 
-stamp="$VENV/.dcops-lock-$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+# The editable install maps the top-level packages it finds, so a new dcops_* package
+# (e.g. stacks/dcops_stacks) needs a reinstall: the package list is part of the stamp.
+stamp="$VENV/.dcops-lock-$( (sha256sum requirements.lock pyproject.toml; ls -d dcops */dcops_*/ 2>/dev/null) | sha256sum | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   log "creating $VENV with $PYTHON"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"

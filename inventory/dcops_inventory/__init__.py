@@ -9,6 +9,7 @@ from dcops_inventory.endpoints import AddressMap, Endpoint, UnsafeTargetError, r
 from dcops_inventory.errors import InventoryError, Problem
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import DEFAULT_INVENTORY, load_inventory
+from dcops_inventory import checks_planning as _checks_planning  # noqa: F401  (registers its checks)
 
 __all__ = [
     "DEFAULT_INVENTORY", "AddressMap", "Endpoint", "Inventory", "InventoryError", "Problem",

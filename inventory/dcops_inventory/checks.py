@@ -6,6 +6,7 @@ CHECKS, so adding one never means editing the others.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
@@ -188,31 +189,66 @@ def _addresses(inv: Inventory) -> Iterator[tuple[str, str, str, ipaddress.IPv4In
             yield "vms", vm.key, "mgmt_ip", vm.mgmt_ip
 
 
+class _PrefixFinder:
+    """The most specific non-container prefix holding an address, per VRF.
+
+    Non-container prefixes of a VRF must not overlap (overlapping_prefixes reports it), so
+    sorted by network they are disjoint and a bisect finds the one holding an address: the
+    50k-device benchmark spends seconds in a linear scan otherwise. A VRF whose prefixes do
+    overlap (an invalid inventory) falls back to the scan, so its messages stay the same.
+    """
+
+    def __init__(self, prefixes) -> None:
+        by_vrf: dict[str, list] = defaultdict(list)
+        for pfx in prefixes:
+            if pfx.role != "container":
+                by_vrf[pfx.vrf].append(pfx)
+        self._starts: dict[str, list[int]] = {}
+        self._spans: dict[str, list[tuple[int, int, object]]] = {}
+        self._overlapping: dict[str, list] = {}
+        for vrf, pfxs in by_vrf.items():
+            spans = sorted((int(p.prefix.network_address), int(p.prefix.broadcast_address), p) for p in pfxs)
+            if any(nxt[0] <= prev[1] for prev, nxt in zip(spans, spans[1:])):
+                self._overlapping[vrf] = pfxs
+                continue
+            self._starts[vrf] = [lo for lo, _, _ in spans]
+            self._spans[vrf] = spans
+
+    def best(self, vrf: str, ip: int):
+        if vrf in self._overlapping:
+            containing = [p for p in self._overlapping[vrf]
+                          if int(p.prefix.network_address) <= ip <= int(p.prefix.broadcast_address)]
+            return max(containing, key=lambda p: p.prefix.prefixlen) if containing else None
+        i = bisect.bisect_right(self._starts.get(vrf, []), ip) - 1
+        if i < 0:
+            return None
+        lo, hi, pfx = self._spans[vrf][i]
+        return pfx if lo <= ip <= hi else None
+
+
 @check
 def addressing(ctx: Context) -> Iterator[Problem]:
     inv = ctx.inv
-    by_vrf: dict[str, list] = defaultdict(list)
-    for pfx in inv.prefixes:
-        by_vrf[pfx.vrf].append(pfx)
+    finder = _PrefixFinder(inv.prefixes)
     vrf_of = {"mgmt_ip": inv.meta.mgmt_vrf, "oob_ip": inv.meta.oob_vrf or inv.meta.mgmt_vrf}
     entries = [(c, k, f, vrf_of[f], a) for c, k, f, a in _addresses(inv)]
     entries += [("ip_addresses", ip.key, "address", ip.vrf, ip.address) for ip in inv.ip_addresses]
-    seen: dict[tuple[str, ipaddress.IPv4Address], str] = {}
+    seen: dict[tuple[str, int], tuple[str, str, str]] = {}
     for collection, key, field, vrf, addr in entries:
-        owner = f"{collection}[{key}].{field}"
-        if (vrf, addr.ip) in seen:
-            yield ctx.problem(collection, key, field, f"{addr.ip} is already used by {seen[(vrf, addr.ip)]} in VRF {vrf!r}")
+        ip = int(addr)
+        if (vrf, ip) in seen:
+            owner = "{}[{}].{}".format(*seen[(vrf, ip)])
+            yield ctx.problem(collection, key, field, f"{addr.ip} is already used by {owner} in VRF {vrf!r}")
             continue
-        seen[(vrf, addr.ip)] = owner
-        containing = [p for p in by_vrf.get(vrf, []) if addr.ip in p.prefix and p.role != "container"]
-        if not containing:
+        seen[(vrf, ip)] = (collection, key, field)
+        best = finder.best(vrf, ip)
+        if best is None:
             yield ctx.problem(collection, key, field, f"{addr} is outside every prefix of VRF {vrf!r}")
             continue
-        best = max(containing, key=lambda p: p.prefix.prefixlen)
         if addr.network.prefixlen != best.prefix.prefixlen:
             yield ctx.problem(collection, key, field,
                               f"{addr} has mask /{addr.network.prefixlen} but its prefix {best.prefix} is /{best.prefix.prefixlen}")
-        elif addr.ip in (best.prefix.network_address, best.prefix.broadcast_address) and best.prefix.prefixlen < 31:
+        elif ip in (int(best.prefix.network_address), int(best.prefix.broadcast_address)) and best.prefix.prefixlen < 31:
             yield ctx.problem(collection, key, field, f"{addr.ip} is the network or broadcast address of {best.prefix}")
 
 

@@ -11,6 +11,9 @@ from dcops_inventory.models import (
     Prefix, Rack, Record, RedundancyGroup, SeedRow, Secret, Service, Site, Software,
     SnmpProfile, StaffRole, VirtualMachine, Vlan, Vrf,
 )
+from dcops_inventory.models.planning import (
+    ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,12 @@ class Inventory:
     asset_pools: list[AssetPool] = field(default_factory=list)
     seed_rows: list[SeedRow] = field(default_factory=list)
     discrepancies: list[Discrepancy] = field(default_factory=list)
+    datastore_clusters: list[DatastoreCluster] = field(default_factory=list)
+    datastores: list[Datastore] = field(default_factory=list)
+    cluster_plans: list[ClusterPlan] = field(default_factory=list)
+    host_capacities: list[HostCapacity] = field(default_factory=list)
+    vm_placements: list[VmPlacement] = field(default_factory=list)
+    counterparts: list[Counterpart] = field(default_factory=list)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict, repr=False)
     _index: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
 

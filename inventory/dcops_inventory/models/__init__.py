@@ -6,6 +6,9 @@ from dcops_inventory.models.dcim import (
     Cable, Device, DeviceType, Interface, InterfaceTemplate, Location, PowerFeed, Rack, Site,
 )
 from dcops_inventory.models.ipam import Circuit, IpAddress, Prefix, Vlan, Vrf
+from dcops_inventory.models.planning import (
+    ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
+)
 from dcops_inventory.models.seed import AssetPool, Discrepancy, Meta, SeedRow, StaffRole
 from dcops_inventory.models.services import AvailabilityGoal, ExternalParty, RedundancyGroup, Service
 from dcops_inventory.models.software import Software
@@ -40,6 +43,13 @@ COLLECTIONS: dict[str, type[Record]] = {
     "asset_pools": AssetPool,
     "seed_rows": SeedRow,
     "discrepancies": Discrepancy,
+    # the build-out plan for the new data centers (models/planning.py)
+    "datastore_clusters": DatastoreCluster,
+    "datastores": Datastore,
+    "cluster_plans": ClusterPlan,
+    "host_capacities": HostCapacity,
+    "vm_placements": VmPlacement,
+    "counterparts": Counterpart,
 }
 
 __all__ = [
@@ -48,4 +58,5 @@ __all__ = [
     "IpAddress", "Location", "Meta", "PowerFeed", "Prefix", "Rack", "Record", "RedundancyGroup",
     "SeedRow", "Secret", "Service", "Site", "Software", "SnmpProfile", "StaffRole",
     "VirtualMachine", "Vlan", "Vrf",
+    "ClusterPlan", "Counterpart", "Datastore", "DatastoreCluster", "HostCapacity", "VmPlacement",
 ]

@@ -1,0 +1,71 @@
+"""`dcops exporter serve`: the multi-target exporter on HOST:PORT.
+
+The default port, 19116, lies outside the 9100-9999 range of the Prometheus wiki's
+"Default port allocations" page (fully allocated to other exporters) and outside
+Prometheus' own 9090-9094.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from dcops_exporters import DEFAULT_PORT
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise typer.BadParameter(f"expected HOST:PORT, got {value!r}", param_hint="--listen")
+    return (host.strip("[]") or "0.0.0.0"), int(port)
+
+
+@app.command()
+def serve(
+    listen: str = typer.Option(f"0.0.0.0:{DEFAULT_PORT}", help=f"HOST:PORT to listen on (default port {DEFAULT_PORT})."),
+    inventory: Path | None = typer.Option(None, help="Inventory directory (default: the embedded MTPE inventory)."),
+    address_map: Path | None = typer.Option(None, "--address-map", help="Lab address map: reach devices here instead of their inventory addresses."),
+    default_timeout: float = typer.Option(10.0, help="Probe timeout when Prometheus sends no scrape-timeout header."),
+    max_timeout: float = typer.Option(120.0, help="Upper bound on any probe timeout."),
+    max_inflight_pdus: int = typer.Option(32, min=1, help="SNMP requests awaiting answers at once, all probes together (oldest probe first)."),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
+) -> None:
+    """Serve /probe?target=<device>&module=<module> and /metrics."""
+    from dcops_inventory import AddressMap, InventoryError, load_inventory
+    from dcops_exporters.probe import Prober
+    from dcops_exporters.server import Exporter
+
+    from prometheus_client import disable_created_metrics
+
+    disable_created_metrics()  # `_created` series double the exporter's own metrics for no use
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host, port = parse_listen(listen)
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    amap = None
+    if address_map is not None:
+        try:
+            amap = AddressMap.load(address_map)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"--address-map: {exc}", err=True)
+            raise typer.Exit(2)
+    exporter = Exporter(Prober(inv, amap, max_inflight_pdus=max_inflight_pdus),
+                        default_timeout=default_timeout, max_timeout=max_timeout)
+    try:
+        httpd = exporter.bind(host, port)
+    except OSError as exc:
+        typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1)
+    logging.getLogger("dcops.exporter").info(
+        "listening on %s:%d, %d devices, modules loaded", *httpd.server_address[:2], len(inv.devices))
+    try:
+        exporter.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,141 @@
+"""One probe: validate the request, run one module against one device, render the result.
+
+Each probe gets a fresh registry, so nothing of one device leaks into another's answer.
+A device problem (timeout, refusal, garbage, missing credential) is `dcops_probe_success 0`
+plus the duration, never an exception; only a request naming an unknown target or module
+is refused (`BadRequest`, HTTP 400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+
+from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
+from dcops_inventory.secrets import SecretUnavailable
+from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
+from dcops_exporters.snmp import PduLimiter, SnmpClient, SnmpError, shared_engine
+from dcops_exporters.targets import InventoryIndex, snmp_auth, snmp_endpoint
+
+load_builtin_modules()
+
+
+class BadRequest(ValueError):
+    """The request itself is wrong; `reason` is the counter label."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class ProbeResult:
+    success: bool
+    body: bytes
+    log: list[str]
+    duration: float
+
+
+class _Families:
+    def __init__(self, families: list[Metric]):
+        self._families = families
+
+    def collect(self):
+        return iter(self._families)
+
+
+class Prober:
+    """Everything a probe needs, injected: inventory, lab address map, clock, engine."""
+
+    def __init__(self, inv: Inventory, address_map: AddressMap | None = None,
+                 vault_vars: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic,
+                 snmp_retries: int = 2, max_inflight_pdus: int = 32):
+        self.inv = inv
+        self.index = InventoryIndex.build(inv)
+        self.address_map = address_map
+        self.vault_vars = vault_vars
+        self.clock = clock
+        self.ifnames = IfNameCache(clock=clock)
+        self.snmp_retries = snmp_retries
+        self.limiter = PduLimiter(max_inflight_pdus)
+
+    def request_timeout(self, probe_timeout: float) -> float:
+        """Per-PDU timeout: half the probe's budget (1-5 s), in 0.5 s steps.
+
+        A busy agent answering in 2 s must not be re-asked after 1 s (retransmissions
+        double its load and a fleet scrape collapses); the steps keep pysnmp's per-target
+        table small, as it keys entries by timeout.
+        """
+        share = probe_timeout / 2
+        return min(5.0, max(1.0, int(share * 2) / 2))
+
+    def validate(self, target: str | None, module: str | None):
+        if not target:
+            raise BadRequest("missing_target", "'target' parameter must be specified (an inventory device name)")
+        if not module:
+            raise BadRequest("missing_module", "'module' parameter must be specified; valid: " + ", ".join(sorted(MODULES)))
+        if module not in MODULES:
+            raise BadRequest("unknown_module", f"unknown module {module!r}; valid: {', '.join(sorted(MODULES))}")
+        device = self.inv.index("devices").get(target)
+        if device is None:
+            raise BadRequest("unknown_target", f"unknown target {target!r}: not a device of inventory {self.inv.meta.name}")
+        reason = MODULES[module].unsupported(self.index, device)
+        if reason:
+            raise BadRequest("unsupported_target", f"module {module} cannot probe {target}: {reason}")
+        return device, MODULES[module]
+
+    async def probe(self, target: str, module: str, timeout: float, started: float | None = None) -> ProbeResult:
+        """Run one probe; `started` is when the request arrived (clock time), so time spent
+        waiting for a busy event loop counts against the deadline."""
+        device, mod = self.validate(target, module)
+        start = self.clock() if started is None else started
+        timeout = max(0.0, timeout - (self.clock() - start))
+        log = ProbeLog(self.clock)
+        families: list[Metric] = []
+        success = False
+        try:
+            endpoint = snmp_endpoint(self.inv, device, self.address_map)
+            auth = snmp_auth(self.inv, device, self.vault_vars)
+            profile = self.inv.get("snmp_profiles", device.snmp_profile)
+            log(f"probing {target} with module {module} at {endpoint} (SNMP {profile.version}, "
+                f"profile {profile.name}), timeout {timeout:.2f}s")
+            client = SnmpClient(shared_engine(), endpoint.host, endpoint.port, auth,
+                                timeout=self.request_timeout(timeout), retries=self.snmp_retries,
+                                limiter=self.limiter, priority=start)
+            ctx = ProbeContext(self.index, device, client, log, self.ifnames)
+            families = await asyncio.wait_for(mod.collect(ctx), timeout)
+            success = True
+            log(f"done: {client.requests} PDUs")
+        except (TimeoutError, asyncio.TimeoutError):
+            log(f"timed out after {timeout:.2f}s")
+        except SnmpError as exc:
+            log(f"SNMP failure: {exc}")
+        except (SecretUnavailable, UnsafeTargetError, KeyError) as exc:
+            log(f"configuration problem: {exc}")
+        except Exception as exc:  # a malformed reply must not become a 5xx
+            log(f"unexpected error: {type(exc).__name__}: {exc}")
+        duration = self.clock() - start
+        return ProbeResult(success, self.render(device, families if success else [], success, duration),
+                           log.lines, duration)
+
+    def render(self, device, families: list[Metric], success: bool, duration: float) -> bytes:
+        """The probe's answer, from a registry made for this probe alone."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Families(families + self._probe_families(device, success, duration)))
+        return generate_latest(registry)
+
+    def _probe_families(self, device, success: bool, duration: float) -> list[Metric]:
+        ok = GaugeMetricFamily("dcops_probe_success", "1 when the device answered the module completely.")
+        ok.add_metric([], 1.0 if success else 0.0)
+        took = GaugeMetricFamily("dcops_probe_duration_seconds", "Time the probe took.")
+        took.add_metric([], duration)
+        dtype = self.inv.device_type_of(device)
+        info = InfoMetricFamily("dcops_device", "Device facts from the inventory.",
+                                labels=["manufacturer", "model", "platform", "serial", "status"])
+        info.add_metric([dtype.manufacturer, dtype.model, device.platform or "", device.serial or "", device.status], {})
+        return [ok, took, info]

@@ -1,0 +1,77 @@
+"""`dcops prometheus render`: write the Prometheus config and file_sd targets for the inventory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+
+from dcops_exporters import DEFAULT_PORT
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+OWNED_GLOBS = ("prometheus.yml", "prometheus-shard-*.yml", "targets/*.json")
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Replace `path` only when its bytes change; returns whether it did."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_tree(out: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+    """Write `files` under `out`, remove files of ours a previous render left; (changed, removed)."""
+    changed = [rel for rel, data in sorted(files.items()) if write_atomically(out / rel, data)]
+    (out / "rules").mkdir(parents=True, exist_ok=True)
+    removed = []
+    for pattern in OWNED_GLOBS:
+        for path in sorted(out.glob(pattern)):
+            rel = path.relative_to(out).as_posix()
+            if rel not in files:
+                path.unlink()
+                removed.append(rel)
+    return changed, removed
+
+
+@app.command()
+def render(
+    out: Path = typer.Option(..., "--out", help="Directory for prometheus.yml, targets/ and rules/."),
+    inventory: Path | None = typer.Option(None, help="Inventory directory (default: the embedded MTPE inventory)."),
+    exporter: str = typer.Option(f"localhost:{DEFAULT_PORT}", help="HOST:PORT of the dcops exporter Prometheus scrapes."),
+    shards: int = typer.Option(1, min=1, help="Split targets across N Prometheus servers (hashmod on the device name)."),
+    remote_write: list[str] = typer.Option([], "--remote-write", help="remote_write URL (Thanos, Mimir, VictoriaMetrics); repeatable."),
+    scrape_interval: str = typer.Option("30s", help="Scrape interval of the probe jobs."),
+    scrape_timeout: str = typer.Option("10s", help="Scrape timeout (the exporter's probe deadline)."),
+) -> None:
+    """Render Prometheus config from the inventory: same inventory, byte-identical output."""
+    from dcops_inventory import InventoryError, load_inventory
+    from dcops_exporters.prometheus_render import RenderOptions
+    from dcops_exporters.prometheus_render import render as render_files
+
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    try:
+        opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
+                             scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    files = render_files(inv, opts)
+    changed, removed = write_tree(out, files)
+    typer.echo(f"{out}: {len(files)} files ({len(changed)} changed, {len(removed)} stale removed)")

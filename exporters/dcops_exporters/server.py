@@ -1,0 +1,158 @@
+"""The HTTP side: `/probe` (multi-target, like snmp_exporter), `/metrics` (the exporter's own).
+
+HTTP requests are served on threads; every SNMP exchange runs on one asyncio loop thread
+that owns pysnmp's engine. A request thread hands its probe to the loop and waits for
+the result, which the probe guarantees inside its deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.process_collector import ProcessCollector
+
+from dcops_exporters.modules import MODULES
+from dcops_exporters.probe import BadRequest, Prober, ProbeResult
+
+log = logging.getLogger("dcops.exporter")
+
+TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+
+
+class ExporterMetrics:
+    """The exporter's own metrics, in their own registry (never mixed into a probe)."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)
+        self.probes = Counter("dcops_exporter_probes", "Probes run, by module and result.",
+                              ["module", "result"], registry=self.registry)
+        self.invalid = Counter("dcops_exporter_invalid_requests", "Probe requests refused with HTTP 400.",
+                               ["reason"], registry=self.registry)
+        self.duration = Histogram("dcops_exporter_probe_duration_seconds", "Probe durations.", ["module"],
+                                  buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
+        for name in MODULES:
+            for result in ("success", "failure"):
+                self.probes.labels(name, result)
+
+
+class Exporter:
+    def __init__(self, prober: Prober, default_timeout: float = 10.0, max_timeout: float = 120.0,
+                 timeout_offset: float = 0.5):
+        self.prober = prober
+        self.default_timeout, self.max_timeout, self.timeout_offset = default_timeout, max_timeout, timeout_offset
+        self.metrics = ExporterMetrics()
+        self.loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(target=self.loop.run_forever, name="snmp-loop", daemon=True)
+        self.httpd: ThreadingHTTPServer | None = None
+
+    def probe_timeout(self, header: str | None) -> float:
+        """The scrape timeout Prometheus announced, minus a margin for the HTTP round trip."""
+        timeout = self.default_timeout
+        if header:
+            try:
+                timeout = float(header)
+            except ValueError:
+                pass
+        timeout = min(timeout, self.max_timeout) - self.timeout_offset
+        return max(timeout, 0.1)
+
+    def bind(self, host: str, port: int) -> ThreadingHTTPServer:
+        exporter = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.exporter = exporter
+        self.httpd = _HTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        return self.httpd
+
+    def serve_forever(self) -> None:
+        self._loop_thread.start()
+        try:
+            self.httpd.serve_forever()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.httpd:
+            self.httpd.server_close()
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    # A Prometheus fleet opens many scrapes at once; the default backlog of 5 would make
+    # the kernel drop SYNs and a client retry a second later, past tight scrape timeouts.
+    request_queue_size = 512
+    daemon_threads = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    exporter: Exporter
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms on Linux) on every scrape.
+    disable_nagle_algorithm = True
+    server_version = "dcops-exporter"
+
+    def log_message(self, fmt, *args):  # access logs off: Prometheus scrapes are routine
+        log.debug("%s " + fmt, self.client_address[0], *args)
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if url.path == "/probe":
+            return self._probe(parse_qs(url.query))
+        if url.path == "/metrics":
+            return self._send(200, generate_latest(self.exporter.metrics.registry), CONTENT_TYPE_LATEST)
+        if url.path == "/":
+            modules = "".join(f"<li>{n}: {m.description}</li>" for n, m in sorted(MODULES.items()))
+            body = (f"<html><head><title>dcops exporter</title></head><body><h1>dcops exporter</h1>"
+                    f"<p><a href='/metrics'>Exporter metrics</a></p><p>Probe: /probe?target=&lt;device&gt;"
+                    f"&amp;module=&lt;module&gt;</p><ul>{modules}</ul></body></html>").encode()
+            return self._send(200, body, "text/html; charset=utf-8")
+        return self._send(404, b"not found\n")
+
+    def _probe(self, params: dict[str, list[str]]) -> None:
+        ex = self.exporter
+        target = (params.get("target") or [None])[0]
+        module = (params.get("module") or [None])[0]
+        debug = (params.get("debug") or ["false"])[0].lower() in ("1", "true", "yes")
+        try:
+            ex.prober.validate(target, module)
+        except BadRequest as exc:
+            ex.metrics.invalid.labels(exc.reason).inc()
+            return self._send(400, f"{exc}\n".encode())
+        timeout = ex.probe_timeout(self.headers.get(TIMEOUT_HEADER))
+        started = ex.prober.clock()
+        future = asyncio.run_coroutine_threadsafe(ex.prober.probe(target, module, timeout, started), ex.loop)
+        try:
+            result = future.result(timeout + 0.25)
+        except Exception as exc:
+            # The loop is too busy to finish in time: answer anyway, inside the scrape timeout.
+            future.cancel()
+            duration = ex.prober.clock() - started
+            message = f"probe did not complete in {duration:.2f}s: exporter overloaded ({type(exc).__name__})"
+            device = ex.prober.inv.device(target)
+            result = ProbeResult(False, ex.prober.render(device, [], False, duration), [message], duration)
+        ex.metrics.probes.labels(module, "success" if result.success else "failure").inc()
+        ex.metrics.duration.labels(module).observe(result.duration)
+        if not result.success:
+            log.info("probe %s/%s failed: %s", target, module, result.log[-1] if result.log else "")
+        if debug:
+            text = "Logging output:\n" + "\n".join(result.log) + "\n\nMetrics:\n" + result.body.decode()
+            return self._send(200, text.encode())
+        return self._send(200, result.body, CONTENT_TYPE_LATEST)

@@ -1,0 +1,168 @@
+"""Small pieces of the exporter with injected clocks and no network."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from dcops_exporters.cli import parse_listen
+from dcops_exporters.modules import IfNameCache
+from dcops_exporters.probe import BadRequest, Prober
+from dcops_exporters.server import Exporter
+from dcops_exporters.snmp import SnmpAuth
+
+
+def run(coro):
+    """Run a coroutine on a private loop: run() would leave the main thread without
+    a current loop, which breaks later tests that call asyncio.get_event_loop()."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+def test_listen_address_parsing():
+    assert parse_listen("127.0.0.1:19116") == ("127.0.0.1", 19116)
+    assert parse_listen(":19116") == ("0.0.0.0", 19116)
+    with pytest.raises(typer.BadParameter, match="HOST:PORT"):
+        parse_listen("localhost")
+
+
+def test_probe_timeout_comes_from_the_prometheus_header(lab_inventory):
+    ex = Exporter(Prober(lab_inventory), default_timeout=10, max_timeout=30, timeout_offset=0.5)
+    assert ex.probe_timeout("4") == 3.5
+    assert ex.probe_timeout(None) == 9.5
+    assert ex.probe_timeout("garbage") == 9.5
+    assert ex.probe_timeout("600") == 29.5
+    assert ex.probe_timeout("0.2") == 0.1
+    ex.loop.close()
+
+
+def test_pdu_timeout_is_half_the_budget_in_steps(lab_inventory):
+    prober = Prober(lab_inventory)
+    assert [prober.request_timeout(t) for t in (0.5, 2.5, 3.5, 9.5, 60)] == [1.0, 1.0, 1.5, 4.5, 5.0]
+
+
+def test_ifname_cache_expires_and_invalidates():
+    now = [0.0]
+    cache = IfNameCache(ttl=60, clock=lambda: now[0])
+    cache.put("sw", {(1,): "Gi1/0/1"})
+    assert cache.get("sw") == {(1,): "Gi1/0/1"}
+    now[0] = 61
+    assert cache.get("sw") is None
+    cache.put("sw", {(1,): "Gi1/0/1"})
+    cache.invalidate("sw")
+    assert cache.get("sw") is None
+
+
+def test_credentials_never_print():
+    auth = SnmpAuth("v2c", community="s3cr3t-community")
+    assert "s3cr3t" not in repr(auth) and "s3cr3t" not in str(auth)
+
+
+@pytest.mark.parametrize("target,module,reason", [
+    (None, "if_mib", "missing_target"), ("sc-core-01", None, "missing_module"),
+    ("nope", "if_mib", "unknown_target"), ("sc-core-01", "bogus", "unknown_module"),
+    ("sc-ups-01", "if_mib", "unsupported_target"), ("sc-core-01", "wan", "unsupported_target"),
+])
+def test_request_validation_names_the_reason(lab_inventory, target, module, reason):
+    with pytest.raises(BadRequest) as err:
+        Prober(lab_inventory).validate(target, module)
+    assert err.value.reason == reason
+
+
+def test_pdu_limiter_serves_the_oldest_probe_first_and_frees_slots_of_silent_devices():
+    import asyncio
+
+    from dcops_exporters.snmp import PduLimiter
+
+    async def scenario():
+        limiter = PduLimiter(limit=1, hold=0.05)
+        order: list[str] = []
+
+        def request(name, delay):
+            async def run():
+                order.append(name)
+                await asyncio.sleep(delay)
+                return name
+            return run
+
+        hung = asyncio.ensure_future(limiter.run(0.0, request("hung", 0.5)))
+        await asyncio.sleep(0.01)
+        young = asyncio.ensure_future(limiter.run(9.0, request("young", 0.0)))
+        old = asyncio.ensure_future(limiter.run(1.0, request("old", 0.0)))
+        cancelled = asyncio.ensure_future(limiter.run(0.5, request("cancelled", 0.0)))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        done = await asyncio.wait_for(asyncio.gather(old, young), 0.3)  # long before "hung" answers
+        assert done == ["old", "young"]
+        assert order == ["hung", "old", "young"]
+        assert await hung == "hung"
+        assert limiter._busy == 0 and not [w for w in limiter._waiters if not w[2].done()]
+
+    run(scenario())
+
+
+def _probe_in_process(prober, target="sc-edge-01", module="if_mib"):
+    return run(prober.probe(target, module, 2.0))
+
+
+def test_without_a_lab_map_the_inventory_address_is_refused_not_contacted(lab_inventory, monkeypatch):
+    monkeypatch.setenv("DCOPS_TEST_SNMP_COMMUNITY", "lab-value")
+    result = _probe_in_process(Prober(lab_inventory, address_map=None))
+    assert not result.success
+    assert b"dcops_probe_success 0.0" in result.body
+    assert any("refusing to contact 10.99.0.21" in line for line in result.log)
+
+
+def test_missing_credential_is_a_failed_probe_naming_the_variable_not_a_value(lab_inventory, monkeypatch):
+    from dcops_inventory import AddressMap, Endpoint
+
+    monkeypatch.delenv("DCOPS_TEST_SNMP_COMMUNITY", raising=False)
+    amap = AddressMap(devices={"sc-edge-01": {"snmp": Endpoint("127.0.0.1", 9)}})
+    result = _probe_in_process(Prober(lab_inventory, address_map=amap))
+    assert not result.success
+    assert any("DCOPS_TEST_SNMP_COMMUNITY is not set" in line for line in result.log)
+
+
+class _FakeSnmp:
+    """A recorded device: column -> {index: value}; counts walks like the real client."""
+
+    def __init__(self, table):
+        self.table, self.walks, self.requests = table, [], 0
+
+    async def walk(self, columns):
+        self.walks.append(list(columns))
+        self.requests += 1
+        return {c: dict(self.table.get(c, {})) for c in columns}
+
+
+def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inventory):
+    from pysnmp.proto.rfc1902 import Counter64, Gauge32, Integer, OctetString
+
+    from dcops_exporters.modules import IF_NAME, ProbeContext, ProbeLog
+    from dcops_exporters.modules.if_mib import COLUMNS, IfMib
+    from dcops_exporters.targets import InventoryIndex
+
+    names = {(1,): OctetString("TenGigabitEthernet1/1/1")}
+    table = {IF_NAME: names}
+    for col, (metric, *_rest) in COLUMNS.items():
+        kind = Counter64 if metric.endswith(("bytes", "errors", "discards")) else (Gauge32 if "speed" in metric else Integer)
+        table[col] = {(1,): kind(1), (7,): kind(1)}
+    fake = _FakeSnmp(table)
+    cache = IfNameCache()
+    dev = lab_inventory.device("sc-edge-01")
+    ctx = ProbeContext(InventoryIndex.build(lab_inventory), dev, fake, ProbeLog(), cache)
+    families = {f.name: f for f in run(IfMib().collect(ctx))}
+    info = {s.labels["interface"]: s.labels for s in families["dcops_interface"].samples}
+    assert info["TenGigabitEthernet1/1/1"]["peer"] == "sc-core-01:Ethernet1"
+    assert "ifIndex7" in info, "an index the device added since the name walk"
+    assert cache.get("sc-edge-01") is None, "unknown index invalidates the cache"
+    table[IF_NAME] = {**names, (7,): OctetString("GigabitEthernet1/0/7")}
+    run(IfMib().collect(ctx))
+    run(IfMib().collect(ctx))
+    name_walks = [w for w in fake.walks if w == [IF_NAME]]
+    assert len(name_walks) == 2, "ifName walked once per learning, not on every scrape"

@@ -1,0 +1,72 @@
+"""Fixtures for the query, report and diff tests: the small hand-made inventory, its DuckDB
+connection, the benchmark generator (imported from bench/), and a CLI app with the commands."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from dcops_inventory import load_inventory
+from dcops_inventory.cli_reports import register
+from dcops_inventory.views import connect
+
+HERE = Path(__file__).parent
+SMALL = HERE / "fixtures" / "small"
+REPO = HERE.parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _lab_only(monkeypatch):
+    monkeypatch.setenv("DCOPS_LAB_ONLY", "1")
+
+
+@pytest.fixture(scope="session")
+def small_dir() -> Path:
+    return SMALL
+
+
+@pytest.fixture(scope="session")
+def small_inv():
+    return load_inventory(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_con(small_inv):
+    return connect(small_inv)
+
+
+@pytest.fixture
+def small_copy(tmp_path) -> Path:
+    """A writable copy of the small inventory."""
+    dest = tmp_path / "inv"
+    shutil.copytree(SMALL, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def gen():
+    """bench/gen_inventory.py as a module (bench/ is scripts, not a package)."""
+    path = REPO / "bench" / "gen_inventory.py"
+    spec = importlib.util.spec_from_file_location("dcops_bench_gen_inventory", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def cli_app() -> typer.Typer:
+    """A stand-in for the `dcops inventory` app, with this package's commands registered."""
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """inventory"""
+
+    register(app)
+    return app

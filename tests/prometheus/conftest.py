@@ -1,0 +1,21 @@
+"""Fixtures for the Prometheus config tests: the small lab inventory of the exporter tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dcops_inventory import load_inventory
+
+LAB_INVENTORY = Path(__file__).resolve().parents[1] / "fixtures" / "exporters" / "inventory"
+
+
+@pytest.fixture(scope="session")
+def lab_inventory():
+    return load_inventory(LAB_INVENTORY)
+
+
+@pytest.fixture(autouse=True)
+def _lab_only(monkeypatch):
+    monkeypatch.setenv("DCOPS_LAB_ONLY", "1")
