@@ -8,6 +8,7 @@ drift is something a test or a user pushed.
 
 from __future__ import annotations
 
+from dcops_ansible import configtree
 from dcops_ansible.baseline import baseline_for, network_devices, render
 from dcops_inventory import Inventory
 from dcops_inventory.models import Device
@@ -18,7 +19,8 @@ VERSIONS = {"cisco_ios": "17.9.4a", "cisco_xe": "17.9.4a", "arista_eos": "4.28.3
 
 
 def _interface_config(inv: Inventory, device: Device) -> list[str]:
-    if device.platform == "fortinet":
+    """Described ports as IOS/EOS interface blocks (FortiOS ports carry no such lines)."""
+    if configtree.PARSERS.get(device.platform or "") is not configtree.parse_indented:
         return []
     lines: list[str] = []
     vid = {v.name: v.vid for v in inv.vlans}
