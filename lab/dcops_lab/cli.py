@@ -1,4 +1,6 @@
-"""`dcops lab ...`: run the simulated switch fleet on this machine (loopback only).
+"""`dcops lab ...`: run the simulated data center on this machine (loopback only).
+
+    dcops lab run [--workdir DIR]                             # the whole toolchain, start to stop
 
     dcops lab start [--inventory PATH] [--device NAME ...]   # background; prints the address map
     dcops lab status | dcops lab stop
@@ -87,3 +89,44 @@ def device_start(name: str, state_dir: Path = STATE_DIR) -> None:
     except LabError as exc:
         _fail(str(exc))
     typer.echo(f"{name} started")
+
+
+@app.command()
+def run(
+    inventory: Path = typer.Option(None, "--inventory", "-i", help="Inventory path (default: embedded MTPE)."),
+    workdir: Path = typer.Option(Path("out/lab-run"), "--workdir", help="Where backups, reports and lab state go."),
+) -> None:
+    """Run the whole toolchain against the simulated data center, then stop it all.
+
+    Starts every managed network device over SSH and every SNMP agent on 127.0.0.1,
+    backs up their configs with the Ansible playbook (twice: the second run must change
+    nothing), pushes one unintended line to a switch and lets the compliance playbook find
+    it, lets a real Prometheus scrape every target through the dcops exporter, and runs the
+    offline Pulumi preview of both data centers with their HA policies. Exit 0 when every
+    stage passed.
+    """
+    import shutil
+
+    from rich.console import Console
+
+    from dcops_inventory import InventoryError, load_inventory
+    from dcops_lab.walkthrough import run_walkthrough
+
+    console = Console()
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        _fail(f"the inventory is not valid:\n{exc}")
+    console.print(f"[bold]dcops lab run[/]: {inv.meta.title} — {len(inv.devices)} devices, "
+                  f"{len(inv.vms)} VMs, {len(inv.services)} services; work in {workdir}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    def report(step) -> None:
+        mark = "[green]PASS[/]" if step.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {step.name} ({step.seconds:.1f} s)\n     {step.detail}", highlight=False)
+
+    result = run_walkthrough(inv, workdir, report, inventory_path=inventory)
+    passed = sum(s.ok for s in result.steps)
+    console.print(f"{passed}/{len(result.steps)} stages passed; every lab process is stopped.")
+    if not result.ok:
+        raise typer.Exit(1)
