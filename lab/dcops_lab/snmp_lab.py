@@ -8,6 +8,9 @@ hands the values back in `env` (variable -> value) for the exporter — the valu
 
 As root, snmpsim drops to nobody/nogroup, so the agents' data lives in its own directory
 under /tmp owned by that user, mode 0700 (a pytest tmp_path is not reachable by nobody).
+That needs an interpreter and packages nobody can read; when the checkout sits somewhere
+private (a 0700 clone directory), nobody cannot load pysnmp's MIBs and would answer no
+request, so the agents then keep root (snmpsim's SNMPSIM_ALLOW_ROOT), still on loopback only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -190,15 +194,29 @@ def _launch(datadir: Path, k: int, logdir: Path) -> subprocess.Popen:
            f"--cache-dir={datadir / f'cache-{k}'}",
            "--log-level=error",  # info level would log community names
            "--logging-method=stderr"]
-    if os.geteuid() == 0:
-        cmd += [f"--process-user={PROCESS_USER}", f"--process-group={PROCESS_GROUP}"]
-    log = open(logdir / f"snmpsim-{k}.log", "wb")
     env = {**os.environ, "HOME": str(datadir)}
+    if os.geteuid() == 0:
+        if _readable_by_anyone(Path(sys.prefix)):
+            cmd += [f"--process-user={PROCESS_USER}", f"--process-group={PROCESS_GROUP}"]
+        else:
+            env["SNMPSIM_ALLOW_ROOT"] = "true"
+    log = open(logdir / f"snmpsim-{k}.log", "wb")
     try:
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env=env, cwd=datadir)
     finally:
         log.close()
+
+
+def _readable_by_anyone(path: Path) -> bool:
+    """Can an unprivileged user reach `path` (every directory above it searchable) and read it?"""
+    path = path.resolve()
+    try:
+        if not all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents)):
+            return False
+        return bool(path.stat().st_mode & stat.S_IROTH)
+    except OSError:
+        return False
 
 
 def _wait_ready(lab: SnmpLab, names: list[str], ports: dict[str, int], communities: dict[str, str],
