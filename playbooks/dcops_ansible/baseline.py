@@ -94,20 +94,26 @@ def renderer(*platforms: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-@renderer("cisco_ios", "cisco_xe")
-def render_ios(b: Baseline) -> list[str]:
-    lines = [f"hostname {b.hostname}", "aaa new-model", "aaa authentication login default local",
-             "aaa authorization exec default local"]
-    if b.admin_user:
-        lines.append(f"username {b.admin_user} privilege 15 secret 9 {SECRET_PLACEHOLDER}")
-    lines += [f"ntp server {ip}" for ip in b.ntp_servers]
+def _time_logging_snmp(b: Baseline, community_access: str) -> list[str]:
+    """NTP, syslog and SNMP lines, which IOS and EOS spell alike (but for the RO keyword)."""
+    lines = [f"ntp server {ip}" for ip in b.ntp_servers]
     lines += [f"logging host {ip}" for ip in b.syslog_servers]
     if b.snmp_user:
         lines.append(f"snmp-server group {SNMP_GROUP} v3 priv")
         priv = f" priv {b.snmp_priv}" if b.snmp_priv else ""
         lines.append(f"snmp-server user {b.snmp_user} {SNMP_GROUP} v3 auth {b.snmp_auth}{priv}")
     if b.snmp_community:
-        lines.append(f"snmp-server community {SECRET_PLACEHOLDER} RO")
+        lines.append(f"snmp-server community {SECRET_PLACEHOLDER} {community_access}")
+    return lines
+
+
+@renderer("cisco_ios", "cisco_xe")
+def render_ios(b: Baseline) -> list[str]:
+    lines = [f"hostname {b.hostname}", "aaa new-model", "aaa authentication login default local",
+             "aaa authorization exec default local"]
+    if b.admin_user:
+        lines.append(f"username {b.admin_user} privilege 15 secret 9 {SECRET_PLACEHOLDER}")
+    lines += _time_logging_snmp(b, community_access="RO")
     for vid, name in b.vlans:
         lines += [f"vlan {vid}", f" name {name}"]
     lines.append(f"banner login ^C{b.banner}^C")
@@ -120,14 +126,7 @@ def render_eos(b: Baseline) -> list[str]:
              "aaa authorization exec default local"]
     if b.admin_user:
         lines.append(f"username {b.admin_user} privilege 15 role network-admin secret sha512 {SECRET_PLACEHOLDER}")
-    lines += [f"ntp server {ip}" for ip in b.ntp_servers]
-    lines += [f"logging host {ip}" for ip in b.syslog_servers]
-    if b.snmp_user:
-        lines.append(f"snmp-server group {SNMP_GROUP} v3 priv")
-        priv = f" priv {b.snmp_priv}" if b.snmp_priv else ""
-        lines.append(f"snmp-server user {b.snmp_user} {SNMP_GROUP} v3 auth {b.snmp_auth}{priv}")
-    if b.snmp_community:
-        lines.append(f"snmp-server community {SECRET_PLACEHOLDER} ro")
+    lines += _time_logging_snmp(b, community_access="ro")
     for vid, name in b.vlans:
         lines += [f"vlan {vid}", f"   name {name}"]
     lines += ["banner login", b.banner, "EOF"]
