@@ -71,24 +71,24 @@ def stop(state_dir: Path = STATE_DIR) -> None:
     typer.echo(f"lab stopped (pid {manifest['pid']})")
 
 
+def _device_control(action: str, name: str, state_dir: Path) -> None:
+    try:
+        control(state_dir, f"{action} {name}")
+    except LabError as exc:
+        _fail(str(exc))
+    typer.echo(f"{name} {action}ped" if action == "stop" else f"{name} {action}ed")
+
+
 @app.command("device-stop")
 def device_stop(name: str, state_dir: Path = STATE_DIR) -> None:
     """Stop one device's SSH server (its port refuses connections)."""
-    try:
-        control(state_dir, f"stop {name}")
-    except LabError as exc:
-        _fail(str(exc))
-    typer.echo(f"{name} stopped")
+    _device_control("stop", name, state_dir)
 
 
 @app.command("device-start")
 def device_start(name: str, state_dir: Path = STATE_DIR) -> None:
     """Start one stopped device again."""
-    try:
-        control(state_dir, f"start {name}")
-    except LabError as exc:
-        _fail(str(exc))
-    typer.echo(f"{name} started")
+    _device_control("start", name, state_dir)
 
 
 @app.command()
