@@ -104,6 +104,10 @@ def run(
     it, lets a real Prometheus scrape every target through the dcops exporter, and runs the
     offline Pulumi preview of both data centers with their HA policies. Exit 0 when every
     stage passed.
+
+    Each stage prints its wall time and the CPU it cost: `cpu` counts this process, its
+    children and every lab service it started (a service started earlier bills the stage
+    it runs in); `machine` is every CPU's busy time, other jobs on the machine included.
     """
     import shutil
 
@@ -123,10 +127,13 @@ def run(
 
     def report(step) -> None:
         mark = "[green]PASS[/]" if step.ok else "[red]FAIL[/]"
-        console.print(f"{mark} {step.name} ({step.seconds:.1f} s)\n     {step.detail}", highlight=False)
+        console.print(f"{mark} {step.name} ({step.cost()})\n     {step.detail}", highlight=False)
 
     result = run_walkthrough(inv, workdir, report, inventory_path=inventory)
     passed = sum(s.ok for s in result.steps)
-    console.print(f"{passed}/{len(result.steps)} stages passed; every lab process is stopped.")
+    cpu = [s.cpu_seconds for s in result.steps if s.cpu_seconds is not None]
+    machine = [s.machine_cpu_seconds for s in result.steps if s.machine_cpu_seconds is not None]
+    spent = f" (cpu {sum(cpu):.1f} s, machine {sum(machine):.1f} s)" if cpu and machine else ""
+    console.print(f"{passed}/{len(result.steps)} stages passed{spent}; every lab process is stopped.")
     if not result.ok:
         raise typer.Exit(1)

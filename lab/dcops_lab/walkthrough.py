@@ -35,6 +35,20 @@ class Step:
     ok: bool
     detail: str
     seconds: float
+    # CPU seconds the stage used: this process, its children and every lab service it
+    # started (None when it could not be read), and every CPU of the machine, which also
+    # counts other jobs on the machine (see dcops_lab.cpu).
+    cpu_seconds: float | None = None
+    machine_cpu_seconds: float | None = None
+
+    def cost(self) -> str:
+        """Wall time, then the CPU it cost: `12.3 s, cpu 20.1 s (machine 22.0 s)`."""
+        text = f"{self.seconds:.1f} s"
+        if self.cpu_seconds is not None:
+            text += f", cpu {self.cpu_seconds:.1f} s"
+            if self.machine_cpu_seconds is not None:
+                text += f" (machine {self.machine_cpu_seconds:.1f} s)"
+        return text
 
 
 @dataclass
@@ -92,6 +106,16 @@ def _prom_query(url: str, query: str) -> list[dict]:
         return json.loads(resp.read())["data"]["result"]
 
 
+def _cpu_sample():
+    """CPU used so far by this process tree and the machine; None if psutil cannot tell."""
+    from dcops_lab.cpu import CpuSample
+
+    try:
+        return CpuSample.now()
+    except Exception:  # accounting must never fail a stage
+        return None
+
+
 def _wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 2.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -112,12 +136,15 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
     workdir.mkdir(parents=True, exist_ok=True)
 
     def stage(name: str, fn: Callable[[], tuple[bool, str]]) -> bool:
-        started = time.perf_counter()
+        started, cpu_start = time.perf_counter(), _cpu_sample()
         try:
             ok, detail = fn()
         except Exception as exc:  # a stage that breaks is reported, the others still run
             ok, detail = False, f"{type(exc).__name__}: {exc}"
-        step = Step(name, ok, detail, time.perf_counter() - started)
+        cpu_end = _cpu_sample()
+        used = cpu_end.since(cpu_start) if cpu_start and cpu_end else None
+        step = Step(name, ok, detail, time.perf_counter() - started,
+                    used.tree if used else None, used.machine if used else None)
         result.steps.append(step)
         report(step)
         return ok

@@ -16,6 +16,8 @@ def test_lab_run_passes_every_stage_on_mtpe(tmp_path):
     assert not failed, "\n".join(failed)
     by_name = {s.name: s.detail for s in result.steps}
     assert len(result.steps) == 7
+    # each stage reports the CPU it cost (process tree and machine), see tests/lab/test_cpu.py
+    assert all(s.cpu_seconds is not None and s.machine_cpu_seconds is not None for s in result.steps)
     assert "172/172 configs committed" in by_name["Ansible: back up every network device's config"]
     assert "changed=0" in by_name["Ansible: back up again (must change nothing)"]
     assert "drift found on ['sc-edge-001']" in by_name["Ansible: compliance against the inventory's intended config"]
