@@ -31,7 +31,10 @@ def serve(
     address_map: Path | None = typer.Option(None, "--address-map", help="Lab address map: reach devices here instead of their inventory addresses."),
     default_timeout: float = typer.Option(10.0, help="Probe timeout when Prometheus sends no scrape-timeout header."),
     max_timeout: float = typer.Option(120.0, help="Upper bound on any probe timeout."),
-    max_inflight_pdus: int = typer.Option(32, min=1, help="SNMP requests awaiting answers at once, all probes together (oldest probe first)."),
+    max_concurrent_probes: int = typer.Option(
+        512, min=1, help="Upper bound on probes running at once. The exporter adapts the actual bound to "
+                         "load (it shrinks when probes slow down) and refuses at once, with "
+                         "dcops_probe_success 0, a probe that could no longer finish before its deadline."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
@@ -56,7 +59,7 @@ def serve(
         except (OSError, ValueError) as exc:
             typer.echo(f"--address-map: {exc}", err=True)
             raise typer.Exit(2)
-    exporter = Exporter(Prober(inv, amap, max_inflight_pdus=max_inflight_pdus),
+    exporter = Exporter(Prober(inv, amap, max_concurrent_probes=max_concurrent_probes),
                         default_timeout=default_timeout, max_timeout=max_timeout)
     try:
         httpd = exporter.bind(host, port)

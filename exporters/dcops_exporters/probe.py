@@ -19,7 +19,8 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
 from dcops_inventory.secrets import SecretUnavailable
 from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
-from dcops_exporters.snmp import PduLimiter, SnmpClient, SnmpError, shared_engine
+from dcops_exporters.admission import Admission, Refused
+from dcops_exporters.snmp import SnmpClient, SnmpError
 from dcops_exporters.targets import InventoryIndex, snmp_auth, snmp_endpoint
 
 load_builtin_modules()
@@ -39,6 +40,7 @@ class ProbeResult:
     body: bytes
     log: list[str]
     duration: float
+    refused: str | None = None  # the admission reason when the probe was never started
 
 
 class _Families:
@@ -50,11 +52,11 @@ class _Families:
 
 
 class Prober:
-    """Everything a probe needs, injected: inventory, lab address map, clock, engine."""
+    """Everything a probe needs, injected: inventory, lab address map, clock, admission."""
 
     def __init__(self, inv: Inventory, address_map: AddressMap | None = None,
                  vault_vars: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic,
-                 snmp_retries: int = 2, max_inflight_pdus: int = 32):
+                 snmp_retries: int = 1, max_concurrent_probes: int = 512):
         self.inv = inv
         self.index = InventoryIndex.build(inv)
         self.address_map = address_map
@@ -62,14 +64,15 @@ class Prober:
         self.clock = clock
         self.ifnames = IfNameCache(clock=clock)
         self.snmp_retries = snmp_retries
-        self.limiter = PduLimiter(max_inflight_pdus)
+        self.admission = Admission(initial_limit=min(32, max_concurrent_probes), max_limit=max_concurrent_probes,
+                                   clock=clock)
+        self.engine_ids: dict[tuple[str, int], bytes] = {}
 
     def request_timeout(self, probe_timeout: float) -> float:
         """Per-PDU timeout: half the probe's budget (1-5 s), in 0.5 s steps.
 
-        A busy agent answering in 2 s must not be re-asked after 1 s (retransmissions
-        double its load and a fleet scrape collapses); the steps keep pysnmp's per-target
-        table small, as it keys entries by timeout.
+        A busy agent answering in 2 s must not be re-asked after 1 s: retransmissions
+        double its load and a fleet scrape collapses.
         """
         share = probe_timeout / 2
         return min(5.0, max(1.0, int(share * 2) / 2))
@@ -98,30 +101,41 @@ class Prober:
         log = ProbeLog(self.clock)
         families: list[Metric] = []
         success = False
+        refused: str | None = None
+        key = (target, module)
         try:
             endpoint = snmp_endpoint(self.inv, device, self.address_map)
             auth = snmp_auth(self.inv, device, self.vault_vars)
             profile = self.inv.get("snmp_profiles", device.snmp_profile)
             log(f"probing {target} with module {module} at {endpoint} (SNMP {profile.version}, "
                 f"profile {profile.name}), timeout {timeout:.2f}s")
-            client = SnmpClient(shared_engine(), endpoint.host, endpoint.port, auth,
-                                timeout=self.request_timeout(timeout), retries=self.snmp_retries,
-                                limiter=self.limiter, priority=start)
-            ctx = ProbeContext(self.index, device, client, log, self.ifnames)
-            families = await asyncio.wait_for(mod.collect(ctx), timeout)
-            success = True
-            log(f"done: {client.requests} PDUs")
-        except (TimeoutError, asyncio.TimeoutError):
-            log(f"timed out after {timeout:.2f}s")
-        except SnmpError as exc:
-            log(f"SNMP failure: {exc}")
+            await self.admission.acquire(key, start + timeout)
+        except Refused as exc:
+            refused = exc.reason
+            log(str(exc))
         except (SecretUnavailable, UnsafeTargetError, KeyError) as exc:
             log(f"configuration problem: {exc}")
-        except Exception as exc:  # a malformed reply must not become a 5xx
-            log(f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            began = self.clock()
+            try:
+                remaining = max(0.0, start + timeout - began)
+                client = SnmpClient(endpoint.host, endpoint.port, auth, timeout=self.request_timeout(remaining),
+                                    retries=self.snmp_retries, engine_ids=self.engine_ids)
+                ctx = ProbeContext(self.index, device, client, log, self.ifnames)
+                families = await asyncio.wait_for(mod.collect(ctx), remaining)
+                success = True
+                log(f"done: {client.requests} PDUs")
+            except (TimeoutError, asyncio.TimeoutError):
+                log(f"timed out after {self.clock() - start:.2f}s")
+            except SnmpError as exc:
+                log(f"SNMP failure: {exc}")
+            except Exception as exc:  # a malformed reply must not become a 5xx
+                log(f"unexpected error: {type(exc).__name__}: {exc}")
+            finally:
+                self.admission.release(key, self.clock() - began, timeout, success)
         duration = self.clock() - start
         return ProbeResult(success, self.render(device, families if success else [], success, duration),
-                           log.lines, duration)
+                           log.lines, duration, refused)
 
     def render(self, device, families: list[Metric], success: bool, duration: float) -> bytes:
         """The probe's answer, from a registry made for this probe alone."""

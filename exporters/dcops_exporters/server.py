@@ -13,7 +13,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
 from dcops_exporters.modules import MODULES
@@ -34,11 +34,29 @@ class ExporterMetrics:
                               ["module", "result"], registry=self.registry)
         self.invalid = Counter("dcops_exporter_invalid_requests", "Probe requests refused with HTTP 400.",
                                ["reason"], registry=self.registry)
+        self.refused = Counter("dcops_exporter_probes_refused", "Probes answered with dcops_probe_success 0 "
+                               "without being started, because they could not have finished before their "
+                               "deadline (reason: queue = the wait alone was too long; deadline = the "
+                               "time left when their turn came was too short).",
+                               ["module", "reason"], registry=self.registry)
         self.duration = Histogram("dcops_exporter_probe_duration_seconds", "Probe durations.", ["module"],
                                   buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
         for name in MODULES:
             for result in ("success", "failure"):
                 self.probes.labels(name, result)
+            for reason in ("queue", "deadline"):
+                self.refused.labels(name, reason)
+
+    def watch(self, prober: Prober) -> None:
+        """Gauges read from the admission controller at scrape time."""
+        adm = prober.admission
+        for name, doc, read in (
+            ("dcops_exporter_probes_in_flight", "Probes running now.", lambda: adm.in_flight),
+            ("dcops_exporter_probes_queued", "Probes waiting for a slot.", lambda: adm.queued),
+            ("dcops_exporter_probe_concurrency_limit", "Probes allowed to run at once (adapts to load).",
+             lambda: adm.limit),
+        ):
+            Gauge(name, doc, registry=self.registry).set_function(read)
 
 
 class Exporter:
@@ -47,6 +65,7 @@ class Exporter:
         self.prober = prober
         self.default_timeout, self.max_timeout, self.timeout_offset = default_timeout, max_timeout, timeout_offset
         self.metrics = ExporterMetrics()
+        self.metrics.watch(prober)
         self.loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(target=self.loop.run_forever, name="snmp-loop", daemon=True)
         self.httpd: ThreadingHTTPServer | None = None
@@ -149,7 +168,10 @@ class _Handler(BaseHTTPRequestHandler):
             device = ex.prober.inv.device(target)
             result = ProbeResult(False, ex.prober.render(device, [], False, duration), [message], duration)
         ex.metrics.probes.labels(module, "success" if result.success else "failure").inc()
-        ex.metrics.duration.labels(module).observe(result.duration)
+        if result.refused:
+            ex.metrics.refused.labels(module, result.refused).inc()
+        else:
+            ex.metrics.duration.labels(module).observe(result.duration)
         if not result.success:
             log.info("probe %s/%s failed: %s", target, module, result.log[-1] if result.log else "")
         if debug:

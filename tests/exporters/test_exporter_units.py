@@ -74,34 +74,90 @@ def test_request_validation_names_the_reason(lab_inventory, target, module, reas
     assert err.value.reason == reason
 
 
-def test_pdu_limiter_serves_the_oldest_probe_first_and_frees_slots_of_silent_devices():
+class _Clock:
+    """A clock the test moves by hand, so admission decisions do not depend on machine load."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_admission_refuses_at_once_a_probe_that_would_wait_past_its_deadline():
     import asyncio
 
-    from dcops_exporters.snmp import PduLimiter
+    from dcops_exporters.admission import Admission, Refused
 
     async def scenario():
-        limiter = PduLimiter(limit=1, hold=0.05)
-        order: list[str] = []
+        clock = _Clock()
+        adm = Admission(initial_limit=2, min_limit=1, clock=clock)
+        adm.times.overall = 1.0  # probes take about a second
+        await adm.acquire(("a", "if_mib"), clock.now + 10)
+        await adm.acquire(("b", "if_mib"), clock.now + 10)
+        # Two slots busy: a third probe with 10 s left can wait its turn...
+        waiting = asyncio.ensure_future(adm.acquire(("c", "if_mib"), clock.now + 10))
+        await asyncio.sleep(0)
+        assert adm.queued == 1
+        # ...one with 1.2 s left cannot (wait ~1 s + probe ~1 s): refused without waiting.
+        with pytest.raises(Refused) as err:
+            await adm.acquire(("d", "if_mib"), clock.now + 1.2)
+        assert err.value.reason == "queue" and "exceeds" in str(err.value)
+        adm.release(("a", "if_mib"), 0.9, 10, completed=True)
+        await asyncio.wait_for(waiting, 1)
+        assert adm.in_flight == 2 and adm.queued == 0
 
-        def request(name, delay):
-            async def run():
-                order.append(name)
-                await asyncio.sleep(delay)
-                return name
-            return run
+    run(scenario())
 
-        hung = asyncio.ensure_future(limiter.run(0.0, request("hung", 0.5)))
-        await asyncio.sleep(0.01)
-        young = asyncio.ensure_future(limiter.run(9.0, request("young", 0.0)))
-        old = asyncio.ensure_future(limiter.run(1.0, request("old", 0.0)))
-        cancelled = asyncio.ensure_future(limiter.run(0.5, request("cancelled", 0.0)))
-        await asyncio.sleep(0.01)
-        cancelled.cancel()
-        done = await asyncio.wait_for(asyncio.gather(old, young), 0.3)  # long before "hung" answers
-        assert done == ["old", "young"]
-        assert order == ["hung", "old", "young"]
-        assert await hung == "hung"
-        assert limiter._busy == 0 and not [w for w in limiter._waiters if not w[2].done()]
+
+def test_admission_drops_a_waiter_whose_time_ran_out_and_serves_the_next():
+    import asyncio
+
+    from dcops_exporters.admission import Admission, Refused
+
+    async def scenario():
+        clock = _Clock()
+        adm = Admission(initial_limit=1, min_limit=1, clock=clock)
+        adm.times.overall = 0.5
+        await adm.acquire(("a", "if_mib"), clock.now + 10)
+        late = asyncio.ensure_future(adm.acquire(("late", "if_mib"), clock.now + 2))
+        fresh = asyncio.ensure_future(adm.acquire(("fresh", "if_mib"), clock.now + 20))
+        await asyncio.sleep(0)
+        clock.now += 1.8  # "late" has 0.2 s left when the slot frees: not enough for a 0.5 s probe
+        adm.release(("a", "if_mib"), 1.8, 10, completed=True)
+        with pytest.raises(Refused) as err:
+            await late
+        assert err.value.reason == "deadline"
+        await asyncio.wait_for(fresh, 1)
+        assert adm.in_flight == 1
+
+    run(scenario())
+
+
+def test_admission_bound_shrinks_when_probes_slow_down_and_not_for_a_dead_device():
+    import asyncio
+
+    from dcops_exporters.admission import Admission
+
+    async def scenario():
+        clock = _Clock()
+        adm = Admission(initial_limit=32, clock=clock)
+        for _ in range(2):
+            await adm.acquire(("dead", "if_mib"), clock.now + 10)
+            clock.now += 10
+            adm.release(("dead", "if_mib"), 9.9, 10, completed=False)
+        after_dead = adm.limit
+        assert after_dead == pytest.approx(32 * 0.8)  # its first timeout counts once, the next not
+        await adm.acquire(("slow", "if_mib"), clock.now + 10)
+        clock.now += 6
+        adm.release(("slow", "if_mib"), 6.0, 10, completed=True)  # a live device using >half its budget
+        assert adm.limit == pytest.approx(after_dead * 0.8)
+        for _ in range(50):
+            await adm.acquire(("fast", "if_mib"), clock.now + 10)
+            clock.now += 0.1
+            adm.release(("fast", "if_mib"), 0.1, 10, completed=True)
+        assert adm.limit > after_dead * 0.8 + 1  # fast probes let it grow back
+        assert adm.in_flight == 0
 
     run(scenario())
 
@@ -134,24 +190,21 @@ class _FakeSnmp:
     def __init__(self, table):
         self.table, self.walks, self.requests = table, [], 0
 
-    async def walk(self, columns):
+    async def walk(self, columns, rows=None):
         self.walks.append(list(columns))
         self.requests += 1
         return {c: dict(self.table.get(c, {})) for c in columns}
 
 
 def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inventory):
-    from pysnmp.proto.rfc1902 import Counter64, Gauge32, Integer, OctetString
-
     from dcops_exporters.modules import IF_NAME, ProbeContext, ProbeLog
     from dcops_exporters.modules.if_mib import COLUMNS, IfMib
     from dcops_exporters.targets import InventoryIndex
 
-    names = {(1,): OctetString("TenGigabitEthernet1/1/1")}
+    names = {(1,): b"TenGigabitEthernet1/1/1"}  # the client hands back bytes and ints
     table = {IF_NAME: names}
     for col, (metric, *_rest) in COLUMNS.items():
-        kind = Counter64 if metric.endswith(("bytes", "errors", "discards")) else (Gauge32 if "speed" in metric else Integer)
-        table[col] = {(1,): kind(1), (7,): kind(1)}
+        table[col] = {(1,): 1, (7,): 1}
     fake = _FakeSnmp(table)
     cache = IfNameCache()
     dev = lab_inventory.device("sc-edge-01")
@@ -161,7 +214,7 @@ def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inven
     assert info["TenGigabitEthernet1/1/1"]["peer"] == "sc-core-01:Ethernet1"
     assert "ifIndex7" in info, "an index the device added since the name walk"
     assert cache.get("sc-edge-01") is None, "unknown index invalidates the cache"
-    table[IF_NAME] = {**names, (7,): OctetString("GigabitEthernet1/0/7")}
+    table[IF_NAME] = {**names, (7,): b"GigabitEthernet1/0/7"}
     run(IfMib().collect(ctx))
     run(IfMib().collect(ctx))
     name_walks = [w for w in fake.walks if w == [IF_NAME]]

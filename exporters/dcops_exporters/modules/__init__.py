@@ -96,7 +96,7 @@ IF_NAME = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
 async def interface_names(ctx: ProbeContext) -> dict[tuple[int, ...], str]:
     names = ctx.ifnames.get(ctx.device.name)
     if names is None:
-        walked = await ctx.snmp.walk([IF_NAME])
+        walked = await ctx.snmp.walk([IF_NAME], rows=len(ctx.index.interfaces.get(ctx.device.name, ())) or None)
         names = {idx: bytes(v).decode("utf-8", "replace") for idx, v in walked[IF_NAME].items()}
         ctx.ifnames.put(ctx.device.name, names)
         ctx.log(f"walked ifName: {len(names)} interfaces")

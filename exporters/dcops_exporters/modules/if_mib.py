@@ -37,7 +37,7 @@ class IfMib(Module):
 
     async def collect(self, ctx: ProbeContext) -> list[Metric]:
         names = await interface_names(ctx)
-        table = await ctx.snmp.walk(list(COLUMNS))
+        table = await ctx.snmp.walk(list(COLUMNS), rows=len(names))
         ctx.log(f"walked {len(COLUMNS)} IF-MIB columns in {ctx.snmp.requests} PDUs so far")
         facts = ctx.index.interfaces.get(ctx.device.name, {})
         unknown = False
