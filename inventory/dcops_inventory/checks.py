@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from dcops_inventory.errors import Problem
 from dcops_inventory.inventory import Inventory
+from dcops_inventory.models.monitoring import ScrapeTier, format_duration
 
 
 @dataclass
@@ -330,3 +331,35 @@ def interfaces_and_cables(ctx: Context) -> Iterator[Problem]:
                 yield ctx.problem("cables", cable.key, f"{side}.interface",
                                   f"{end.device}:{end.interface} is already cabled ({used[slot]})")
             used[slot] = cable.key
+
+
+@check
+def scrape_tiers(ctx: Context) -> Iterator[Problem]:
+    """One tier per role, at most one default, and one timeout per interval: tiers of the
+    same interval share a Prometheus job (one per module and interval), so its timeout."""
+    role_tier: dict[str, str] = {}
+    default: str | None = None
+    by_interval: dict[int, ScrapeTier] = {}
+    for tier in ctx.inv.scrape_tiers:
+        for role in tier.roles:
+            if role in role_tier:
+                yield ctx.problem("scrape_tiers", tier.key, "roles",
+                                  f"role {role!r} is already in tier {role_tier[role]!r} (a role has one scrape interval)")
+            else:
+                role_tier[role] = tier.name
+        if tier.default:
+            if default is not None:
+                yield ctx.problem("scrape_tiers", tier.key, "default", f"tier {default!r} is already the default")
+            else:
+                default = tier.name
+        elif not tier.roles:
+            yield ctx.problem("scrape_tiers", tier.key, "roles", "a tier that is not the default needs at least one role")
+        elif tier.name == "default":
+            yield ctx.problem("scrape_tiers", tier.key, "default",
+                              "the tier named 'default' must be the default tier (default: true)")
+        other = by_interval.setdefault(tier.interval_ms, tier)
+        if other is not tier and other.timeout_ms != tier.timeout_ms:
+            yield ctx.problem("scrape_tiers", tier.key, "timeout",
+                              f"{format_duration(tier.timeout_ms)} differs from the {format_duration(other.timeout_ms)} "
+                              f"of tier {other.name!r}, which has the same interval "
+                              f"({format_duration(tier.interval_ms)}): they share one scrape job")

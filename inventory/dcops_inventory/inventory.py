@@ -11,6 +11,7 @@ from dcops_inventory.models import (
     Prefix, Rack, Record, RedundancyGroup, SeedRow, Secret, Service, Site, Software,
     SnmpProfile, StaffRole, VirtualMachine, Vlan, Vrf,
 )
+from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
 from dcops_inventory.models.planning import (
     ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
 )
@@ -63,6 +64,7 @@ class Inventory:
     host_capacities: list[HostCapacity] = field(default_factory=list)
     vm_placements: list[VmPlacement] = field(default_factory=list)
     counterparts: list[Counterpart] = field(default_factory=list)
+    scrape_tiers: list[ScrapeTier] = field(default_factory=list)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict, repr=False)
     _index: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
 
@@ -120,6 +122,20 @@ class Inventory:
                     result.append(iface.model_copy(update=update))
         result.extend(explicit.values())  # LAGs and virtual interfaces
         return result
+
+    def default_scrape_tier(self) -> ScrapeTier:
+        """The tier marked `default`, else the built-in 30s/10s FALLBACK_SCRAPE_TIER."""
+        return next((t for t in self.scrape_tiers if t.default), FALLBACK_SCRAPE_TIER)
+
+    def scrape_tier_of(self, device: Device) -> ScrapeTier:
+        """The scrape tier naming the device's role, else the default tier."""
+        if "_role_tier" not in self._index:
+            by_role: dict[str, ScrapeTier] = {}
+            for tier in self.scrape_tiers:
+                for role in tier.roles:
+                    by_role.setdefault(role, tier)  # a role in two tiers is a validation error
+            self._index["_role_tier"] = by_role  # type: ignore[assignment]
+        return self._index["_role_tier"].get(device.role) or self.default_scrape_tier()  # type: ignore[return-value]
 
     def mgmt_address(self, device: Device, which: str = "mgmt") -> str | None:
         """The address tools connect to; `which` is mgmt, oob or primary (mgmt, else oob)."""

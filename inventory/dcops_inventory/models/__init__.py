@@ -6,6 +6,7 @@ from dcops_inventory.models.dcim import (
     Cable, Device, DeviceType, Interface, InterfaceTemplate, Location, PowerFeed, Rack, Site,
 )
 from dcops_inventory.models.ipam import Circuit, IpAddress, Prefix, Vlan, Vrf
+from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
 from dcops_inventory.models.planning import (
     ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
 )
@@ -50,6 +51,8 @@ COLLECTIONS: dict[str, type[Record]] = {
     "host_capacities": HostCapacity,
     "vm_placements": VmPlacement,
     "counterparts": Counterpart,
+    # how often monitoring polls each device role (models/monitoring.py)
+    "scrape_tiers": ScrapeTier,
 }
 
 __all__ = [
@@ -59,4 +62,5 @@ __all__ = [
     "SeedRow", "Secret", "Service", "Site", "Software", "SnmpProfile", "StaffRole",
     "VirtualMachine", "Vlan", "Vrf",
     "ClusterPlan", "Counterpart", "Datastore", "DatastoreCluster", "HostCapacity", "VmPlacement",
+    "FALLBACK_SCRAPE_TIER", "ScrapeTier",
 ]
