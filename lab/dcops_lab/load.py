@@ -190,9 +190,13 @@ class _Client:
                 probe.outcome = OK
             else:
                 probe.outcome = FAILED
-                refused = REFUSED.search(body.split(b"\nMetrics:\n", 1)[0]) if self.debug else None
-                if refused:
-                    probe.outcome, probe.reason = REFUSED_, refused.group(0).decode(errors="replace").strip()
+                if self.debug:  # the probe log comes first: say why (and whether it was refused)
+                    log = body.split(b"\nMetrics:\n", 1)[0]
+                    refused = REFUSED.search(log)
+                    if refused:
+                        probe.outcome, probe.reason = REFUSED_, refused.group(0).decode(errors="replace").strip()
+                    else:
+                        probe.reason = log.strip().rsplit(b"\n", 1)[-1].decode(errors="replace")[:200]
         except (socket.timeout, TimeoutError):
             probe.outcome, probe.reason = TIMEOUT, f"no answer in {self.client_timeout:g}s"
         except (OSError, http.client.HTTPException) as exc:
@@ -247,6 +251,20 @@ def run_load(base_url: str, targets: Iterable[tuple[str, str]], phases: Sequence
                     pool.submit(client.send, probe, paths[k], t0)
             offset += ph.interval * ph.rounds
     return LoadRun(list(phases), probes, phase_starts, time.monotonic() - t0, time.process_time() - cpu0)
+
+
+def metric_sum(base_url: str, name: str, timeout: float = 5.0) -> float | None:
+    """Sum of every sample of `name` (all label sets) on `base_url`/metrics; None when absent."""
+    url = urlsplit(base_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", url.path.rstrip("/") + "/metrics")
+        text = conn.getresponse().read().decode(errors="replace")
+    finally:
+        conn.close()
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " ")]
+    return sum(values) if values else None
 
 
 def parse_phase(text: str) -> Phase:

@@ -81,3 +81,29 @@ def test_phase_parsing_and_percentiles():
     assert parse_phase("30x2") == Phase(30.0, 2)
     assert percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.0 and percentile([1.0] * 99 + [9.0], 99) == 1.0
     assert percentile(list(range(1, 101)), 99) == 99
+
+
+def test_metric_sum_adds_every_label_set():
+    class Metrics(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = (b'# TYPE x_total counter\nx_total{reason="queue"} 3.0\nx_total{reason="deadline"} 2.0\n'
+                    b'x_total_created 1.7e9\nx_totalother 9\n')
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    from dcops_lab.load import metric_sum
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert metric_sum(url, "x_total") == 5.0
+        assert metric_sum(url, "y_total") is None
+    finally:
+        server.shutdown()
+        server.server_close()
