@@ -2,10 +2,17 @@
 
 `render()` returns {relative path: bytes}; the same inventory and options always give the
 same bytes (sorted targets, fixed key order, no timestamps). Targets are file_sd files,
-one per module, one entry per device carrying the target labels (site, rack, role, model,
-redundancy_group) — metrics themselves never repeat those. With `shards > 1` every shard
-gets its own config that keeps the devices whose `hashmod` of the device name equals its
-number: disjoint and together complete, as Prometheus itself computes it.
+one per probe job, one entry per device carrying the target labels (site, rack, role,
+model, redundancy_group, scrape_tier) — metrics themselves never repeat those.
+
+There is one probe job per exporter module and scrape interval that has targets
+(`dcops_if_mib_15s`, `dcops_if_mib_60s`, `dcops_wan_15s`): a device's interval and
+timeout come from its role's scrape tier in the inventory (`scrape_tiers`, see
+dcops_inventory/models/monitoring.py), unless RenderOptions overrides them for every
+tier. Each probe job also sets a `module` label, so queries and alerts can select a
+module without knowing the intervals. With `shards > 1` every shard gets its own config
+that keeps the devices whose `hashmod` of the device name equals its number: disjoint
+and together complete, as Prometheus itself computes it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from dataclasses import dataclass
 import yaml
 
 from dcops_inventory import Inventory
+from dcops_inventory.models import ScrapeTier
+from dcops_inventory.models.monitoring import DEFAULT_TIMEOUT_MS, duration_ms, format_duration
 from dcops_exporters import DEFAULT_PORT
 from dcops_exporters.modules import MODULES, load_builtin_modules
 from dcops_exporters.targets import InventoryIndex
@@ -27,11 +36,14 @@ SCRAPED_STATUSES = ("active",)
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """`scrape_interval`/`scrape_timeout` override every scrape tier (None: the inventory's
+    tiers). With only an interval, the timeout is min(10s, interval)."""
+
     exporter: str = f"localhost:{DEFAULT_PORT}"
     shards: int = 1
     remote_write: tuple[str, ...] = ()
-    scrape_interval: str = "30s"
-    scrape_timeout: str = "10s"
+    scrape_interval: str | None = None
+    scrape_timeout: str | None = None
 
     def __post_init__(self):
         if self.shards < 1:
@@ -42,6 +54,56 @@ class RenderOptions:
         for url in self.remote_write:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"--remote-write must be an http(s) URL, got {url!r}")
+        for option, value in (("--scrape-interval", self.scrape_interval), ("--scrape-timeout", self.scrape_timeout)):
+            if value is not None:
+                try:
+                    duration_ms(value)
+                except ValueError as exc:
+                    raise ValueError(f"{option}: {exc}") from None
+        if self.scrape_interval and self.scrape_timeout and \
+                duration_ms(self.scrape_timeout) > duration_ms(self.scrape_interval):
+            raise ValueError(f"--scrape-timeout {self.scrape_timeout} is longer than --scrape-interval {self.scrape_interval}")
+
+    def scrape_settings(self, tier: ScrapeTier) -> tuple[int, int]:
+        """(interval, timeout) in milliseconds for the devices of `tier`."""
+        interval = duration_ms(self.scrape_interval) if self.scrape_interval else tier.interval_ms
+        if self.scrape_timeout:
+            timeout = duration_ms(self.scrape_timeout)
+        elif self.scrape_interval:
+            timeout = min(DEFAULT_TIMEOUT_MS, interval)
+        else:
+            timeout = tier.timeout_ms
+        if timeout > interval:  # Prometheus refuses a timeout longer than the interval
+            raise ValueError(f"--scrape-timeout {self.scrape_timeout} is longer than the "
+                             f"{format_duration(interval)} interval of scrape tier {tier.name!r}")
+        return interval, timeout
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One scrape job: a module's targets that share a scrape interval."""
+
+    module: str
+    interval_ms: int
+    timeout_ms: int
+    targets: tuple[str, ...]  # device names, sorted
+    tiers: tuple[str, ...]  # the scrape tiers its devices belong to, sorted
+
+    @property
+    def interval(self) -> str:
+        return format_duration(self.interval_ms)
+
+    @property
+    def timeout(self) -> str:
+        return format_duration(self.timeout_ms)
+
+    @property
+    def job_name(self) -> str:
+        return f"dcops_{self.module}_{self.interval}"
+
+    @property
+    def targets_file(self) -> str:
+        return f"targets/{self.module}_{self.interval}.json"
 
 
 def module_targets(inv: Inventory, index: InventoryIndex, module: str) -> list[str]:
@@ -57,6 +119,24 @@ def module_targets(inv: Inventory, index: InventoryIndex, module: str) -> list[s
     return sorted(out)
 
 
+def probe_jobs(inv: Inventory, opts: RenderOptions, index: InventoryIndex | None = None) -> list[ProbeJob]:
+    """Every (module, interval) pair with targets, by module then interval."""
+    index = index or InventoryIndex.build(inv)
+    groups: dict[tuple[str, int], tuple[set[int], list[str], set[str]]] = {}
+    for module in sorted(MODULES):
+        for name in module_targets(inv, index, module):
+            tier = inv.scrape_tier_of(inv.device(name))
+            interval, timeout = opts.scrape_settings(tier)
+            timeouts, targets, tiers = groups.setdefault((module, interval), (set(), [], set()))
+            timeouts.add(timeout)
+            targets.append(name)
+            tiers.add(tier.name)
+    # Tiers of one interval have one timeout (checks.scrape_tiers); max() only matters for an
+    # inventory loaded without checks.
+    return [ProbeJob(module, interval, max(timeouts), tuple(targets), tuple(sorted(tiers)))
+            for (module, interval), (timeouts, targets, tiers) in sorted(groups.items())]
+
+
 def target_labels(inv: Inventory, name: str) -> dict[str, str]:
     dev = inv.device(name)
     group = inv.redundancy_group_of(name)
@@ -66,16 +146,17 @@ def target_labels(inv: Inventory, name: str) -> dict[str, str]:
         "role": dev.role,
         "model": inv.device_type_of(dev).model,
         "redundancy_group": group.name if group else "",
+        "scrape_tier": inv.scrape_tier_of(dev).name,
     }
     return {k: v for k, v in labels.items() if v}
 
 
-def targets_file(inv: Inventory, names: list[str]) -> bytes:
+def targets_file(inv: Inventory, names: list[str] | tuple[str, ...]) -> bytes:
     entries = [{"targets": [n], "labels": target_labels(inv, n)} for n in names]
     return (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _job(module: str, opts: RenderOptions, shard: int | None) -> dict:
+def _job(job: ProbeJob, opts: RenderOptions, shard: int | None) -> dict:
     relabel = [
         {"source_labels": ["__address__"], "target_label": "__param_target"},
         {"source_labels": ["__param_target"], "target_label": "instance"},
@@ -85,51 +166,59 @@ def _job(module: str, opts: RenderOptions, shard: int | None) -> dict:
             {"source_labels": ["__param_target"], "modulus": opts.shards, "target_label": "__tmp_shard", "action": "hashmod"},
             {"source_labels": ["__tmp_shard"], "regex": str(shard), "action": "keep"},
         ]
-    relabel.append({"target_label": "__address__", "replacement": opts.exporter})
+    relabel += [
+        {"target_label": "module", "replacement": job.module},
+        {"target_label": "__address__", "replacement": opts.exporter},
+    ]
     return {
-        "job_name": f"dcops_{module}",
-        "scrape_interval": opts.scrape_interval,
-        "scrape_timeout": opts.scrape_timeout,
+        "job_name": job.job_name,
+        "scrape_interval": job.interval,
+        "scrape_timeout": job.timeout,
         "metrics_path": "/probe",
-        "params": {"module": [module]},
-        "file_sd_configs": [{"files": [f"targets/{module}.json"], "refresh_interval": "1m"}],
+        "params": {"module": [job.module]},
+        "file_sd_configs": [{"files": [job.targets_file], "refresh_interval": "1m"}],
         "relabel_configs": relabel,
     }
 
 
-def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None) -> bytes:
+def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None,
+                      jobs: list[ProbeJob] | None = None) -> bytes:
+    jobs = probe_jobs(inv, opts) if jobs is None else jobs
     external = {"dcops_inventory": inv.meta.name}
     if shard is not None:
         external["dcops_shard"] = f"{shard}-of-{opts.shards}"
+    # The global interval (the exporter's own job, rule evaluation) is the shortest probe
+    # job's, so rules see every fresh sample.
+    interval, timeout = min(((j.interval_ms, j.timeout_ms) for j in jobs),
+                            default=opts.scrape_settings(inv.default_scrape_tier()))
     config: dict = {
         "global": {
-            "scrape_interval": opts.scrape_interval,
-            "scrape_timeout": opts.scrape_timeout,
-            "evaluation_interval": opts.scrape_interval,
+            "scrape_interval": format_duration(interval),
+            "scrape_timeout": format_duration(timeout),
+            "evaluation_interval": format_duration(interval),
             "external_labels": external,
         },
         "rule_files": ["rules/*.yml"],
         "scrape_configs": [
             {"job_name": "dcops_exporter", "static_configs": [{"targets": [opts.exporter]}]},
-            *[_job(m, opts, shard) for m in sorted(MODULES)],
+            *[_job(j, opts, shard) for j in jobs],
         ],
     }
     if opts.remote_write:
         config["remote_write"] = [{"url": url} for url in opts.remote_write]
     header = (f"# Generated by `dcops prometheus render` from inventory {inv.meta.name}; do not edit.\n"
+              "# One probe job per exporter module and scrape interval (the inventory's scrape_tiers).\n"
               + (f"# Shard {shard} of {opts.shards}: keeps targets whose hashmod(device) == {shard}.\n"
                  if shard is not None else ""))
     return (header + yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=1000)).encode()
 
 
 def render(inv: Inventory, opts: RenderOptions) -> dict[str, bytes]:
-    index = InventoryIndex.build(inv)
-    files: dict[str, bytes] = {}
-    for module in sorted(MODULES):
-        files[f"targets/{module}.json"] = targets_file(inv, module_targets(inv, index, module))
+    jobs = probe_jobs(inv, opts)
+    files: dict[str, bytes] = {job.targets_file: targets_file(inv, job.targets) for job in jobs}
     if opts.shards == 1:
-        files["prometheus.yml"] = prometheus_config(inv, opts, None)
+        files["prometheus.yml"] = prometheus_config(inv, opts, None, jobs)
     else:
         for k in range(opts.shards):
-            files[f"prometheus-shard-{k}.yml"] = prometheus_config(inv, opts, k)
+            files[f"prometheus-shard-{k}.yml"] = prometheus_config(inv, opts, k, jobs)
     return files

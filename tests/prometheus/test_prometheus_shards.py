@@ -12,6 +12,7 @@ import requests
 
 from dcops_exporters.prometheus_cli import write_tree
 from dcops_exporters.prometheus_render import RenderOptions, render
+from dcops_inventory import load_inventory
 from dcops_lab.snmp_services import free_tcp_port, start_prometheus
 
 pytestmark = [pytest.mark.slow,
@@ -32,12 +33,17 @@ def active_targets(url: str, discovered: int, timeout: float = 30) -> set[tuple[
         time.sleep(0.3)
 
 
-def test_shards_are_disjoint_and_complete(lab_inventory, tmp_path):
+@pytest.mark.parametrize("which, jobs, targets", [
+    ("lab", {"dcops_if_mib_30s", "dcops_wan_30s"}, 9),  # 8 if_mib devices + 1 WAN router, no scrape tiers
+    ("mtpe", {"dcops_if_mib_15s", "dcops_if_mib_60s", "dcops_wan_15s"}, 179),  # three jobs from the tiers
+])
+def test_shards_are_disjoint_and_complete(lab_inventory, tmp_path, which, jobs, targets):
+    inv = lab_inventory if which == "lab" else load_inventory()
     dead_exporter = f"127.0.0.1:{free_tcp_port()}"  # discovery and relabelling need no scrape
     n = 3
     out_all, out_shards = tmp_path / "all", tmp_path / "shards"
-    write_tree(out_all, render(lab_inventory, RenderOptions(exporter=dead_exporter)))
-    write_tree(out_shards, render(lab_inventory, RenderOptions(exporter=dead_exporter, shards=n)))
+    write_tree(out_all, render(inv, RenderOptions(exporter=dead_exporter)))
+    write_tree(out_shards, render(inv, RenderOptions(exporter=dead_exporter, shards=n)))
     expected = sum(len(json.loads(p.read_bytes())) for p in (out_all / "targets").glob("*.json"))
     servers = []
     try:
@@ -49,7 +55,8 @@ def test_shards_are_disjoint_and_complete(lab_inventory, tmp_path):
     finally:
         for s in servers:
             s.stop()
-    assert len(everything) == 9  # 8 if_mib devices + 1 WAN router of the lab inventory
+    assert len(everything) == targets
+    assert {job for job, _ in everything} == jobs
     assert set().union(*parts) == everything
     assert sum(len(p) for p in parts) == len(everything), "a target is in two shards"
     assert sum(1 for p in parts if p) >= 2, "hashmod put everything on one shard"
