@@ -84,7 +84,7 @@ class SnmpLab:
     """Running agents; `stop()` (or leaving the `with` block) kills them and their data."""
 
     address_map: AddressMap
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)  # secret values: not in tracebacks
     datadir: Path
     logdir: Path
     communities: dict[str, str] = field(repr=False, default_factory=dict)
