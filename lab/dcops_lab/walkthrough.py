@@ -221,10 +221,16 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
                 got = _prom_query(url, "count(dcops_probe_success == 1)")
                 return bool(got) and int(float(got[0]["value"][1])) >= want
 
-            ok = _wait_for(all_up, timeout=120)
+            # Prometheus spreads a job's first scrapes over its interval: every target has
+            # answered once after the longest interval plus its timeout (60 s + 10 s with
+            # MTPE's access tier); 60 s more for a loaded machine, never less than before.
+            ok = _wait_for(all_up, timeout=max(120.0, lab.longest_interval_seconds + lab.longest_timeout_seconds + 60))
             up = _prom_query(url, "count(dcops_probe_success == 1)")
-            wan_query = "sum(rate(dcops_wan_receive_bytes_total[1m])) * 8 / 1e6"
-            rate = _wait_for(lambda: bool(_prom_query(url, f"{wan_query} > 0")), timeout=90)
+            # rate() needs two samples in its window: at least four of the WAN job's intervals
+            wan_every = max((j.interval_ms for j in lab.jobs if j.module == "wan"), default=15_000) / 1000
+            window = max(60, int(4 * wan_every))
+            wan_query = f"sum(rate(dcops_wan_receive_bytes_total[{window}s])) * 8 / 1e6"
+            rate = _wait_for(lambda: bool(_prom_query(url, f"{wan_query} > 0")), timeout=max(90.0, 2 * wan_every + 60))
             wan = _prom_query(url, wan_query)
             n_up = int(float(up[0]["value"][1])) if up else 0
             mbps = float(wan[0]["value"][1]) if wan else 0.0

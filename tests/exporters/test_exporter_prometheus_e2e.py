@@ -35,6 +35,7 @@ def test_prometheus_scrapes_every_lab_target_successfully(lab_inventory, tmp_pat
     with start_monitoring_lab(lab_inventory, tmp_path, scrape_interval="2s", scrape_timeout="2s") as lab:
         expected = {(job, name) for job, names in lab.targets.items() for name in names}
         assert len(expected) == 9
+        assert set(lab.targets) == {"dcops_if_mib_2s", "dcops_wan_2s"}  # the override collapses every tier
         url = lab.prometheus.url
         ok = wait_for(url, "dcops_probe_success == 1",
                       lambda r: {(s["metric"]["job"], s["metric"]["instance"]) for s in r} >= expected)
@@ -43,9 +44,10 @@ def test_prometheus_scrapes_every_lab_target_successfully(lab_inventory, tmp_pat
         # target labels come from file_sd, not from the exporter
         core = next(s["metric"] for s in ok if s["metric"]["instance"] == "sc-core-01")
         assert (core["site"], core["role"], core["redundancy_group"]) == ("sc", "core_switch", "sc-core")
+        assert (core["module"], core["scrape_tier"]) == ("if_mib", "default")
         rates = wait_for(url, "sum by (instance) (rate(dcops_interface_receive_bytes_total[10s])) > 0",
                          lambda r: len(r) >= 8)
-        assert {s["metric"]["instance"] for s in rates} == set(lab.targets["dcops_if_mib"])
+        assert {s["metric"]["instance"] for s in rates} == set(lab.devices_of("if_mib"))
         wan = wait_for(url, "rate(dcops_wan_receive_bytes_total[10s]) / dcops_wan_committed_rate_bytes_per_second",
                        lambda r: len(r) == 1)
         assert 0 < float(wan[0]["value"][1]) < 1
