@@ -55,11 +55,13 @@ CONN_ERROR = "conn_error"  # connection refused or reset
 
 @dataclass(frozen=True)
 class Phase:
-    """`rounds` rounds of one probe per target every `interval` seconds."""
+    """`rounds` rounds of one probe per target every `interval` seconds; `timeout`, when
+    set, replaces the run's scrape timeout (Prometheus wants timeout <= interval)."""
 
     interval: float
     rounds: int
     name: str = ""
+    timeout: float | None = None
 
     def label(self) -> str:
         return self.name or f"every {self.interval:g}s x{self.rounds}"
@@ -153,6 +155,15 @@ class LoadRun:
         return [summarize(f"phase {i} ({ph.label()})", [p for p in self.probes if p.phase == i],
                           ph.interval * ph.rounds) for i, ph in enumerate(self.phases)]
 
+    def first_full_round(self, phase: int) -> int | None:
+        """The first round of `phase` that starts after every probe of the earlier phases
+        has answered: the whole round sees only this phase's load."""
+        earlier = [p.sent + p.duration for p in self.probes if p.phase < phase]
+        end = max(earlier, default=0.0)
+        start = self.phase_starts[phase]
+        return next((r for r in range(self.phases[phase].rounds) if start + r * self.phases[phase].interval >= end),
+                    None)
+
     def round_stats(self, phase: int) -> list[Stats]:
         ph = self.phases[phase]
         return [summarize(f"phase {phase} round {r}", [p for p in self.probes if p.phase == phase and p.round == r],
@@ -162,18 +173,19 @@ class LoadRun:
 class _Client:
     """Sends one probe: a fresh loopback connection, the timeout header, a client timeout."""
 
-    def __init__(self, base_url: str, scrape_timeout: float, client_timeout: float, debug: bool):
+    def __init__(self, base_url: str, scrape_timeout: float, client_timeout: float, debug: bool,
+                 probe_path: str = "/probe", success: re.Pattern[bytes] = SUCCESS):
         url = urlsplit(base_url)
         if url.scheme != "http" or not url.hostname:
             raise ValueError(f"expected http://host:port, got {base_url!r}")
         self.host, self.port = url.hostname, url.port or 80
-        self.prefix = url.path.rstrip("/")
+        self.prefix = url.path.rstrip("/") + probe_path
         self.headers = {TIMEOUT_HEADER: f"{scrape_timeout:g}", "Connection": "close"}
-        self.client_timeout, self.debug = client_timeout, debug
+        self.client_timeout, self.debug, self.success = client_timeout, debug, success
 
     def path(self, target: str, module: str) -> str:
         query = {"target": target, "module": module, **({"debug": "true"} if self.debug else {})}
-        return f"{self.prefix}/probe?{urlencode(query)}"
+        return f"{self.prefix}?{urlencode(query)}"
 
     def send(self, probe: Probe, path: str, t0: float) -> None:
         start = time.monotonic()
@@ -186,7 +198,7 @@ class _Client:
             probe.status = resp.status
             if resp.status != 200:
                 probe.outcome, probe.reason = HTTP_ERROR, body[:200].decode(errors="replace").strip()
-            elif SUCCESS.search(body):
+            elif self.success.search(body):
                 probe.outcome = OK
             else:
                 probe.outcome = FAILED
@@ -207,8 +219,8 @@ class _Client:
 
 
 def run_load(base_url: str, targets: Iterable[tuple[str, str]], phases: Sequence[Phase], scrape_timeout: float,
-             *, client_slack: float = 1.0, debug: bool = False, start_delay: float = 0.2,
-             on_round=None) -> LoadRun:
+             *, client_slack: float = 1.0, debug: bool = False, start_delay: float = 0.2, on_round=None,
+             probe_path: str = "/probe", success: re.Pattern[bytes] = SUCCESS) -> LoadRun:
     """Probe every (target, module) once per interval through each phase, open loop.
 
     Within a round, target k of n is sent at k/n of the interval. A phase starts when the
@@ -216,19 +228,21 @@ def run_load(base_url: str, targets: Iterable[tuple[str, str]], phases: Sequence
     carries the scrape timeout header and gives up `client_slack` seconds after it. Returns
     when the last probe has answered or timed out (at most timeout + slack after the last
     send). `on_round(phase, round)` is called from the scheduler at each round's start.
+    `probe_path` and `success` let the same schedule drive another exporter (snmp_exporter:
+    "/snmp", a metric it returns only when the walk worked).
     """
     pairs = list(targets)
     if not pairs or not phases:
         raise ValueError("need at least one target and one phase")
     if any(ph.interval <= 0 or ph.rounds < 1 for ph in phases):
         raise ValueError("every phase needs interval > 0 and rounds >= 1")
-    client_timeout = scrape_timeout + client_slack
-    client = _Client(base_url, scrape_timeout, client_timeout, debug)
-    paths = [client.path(t, m) for t, m in pairs]
+    clients = [_Client(base_url, ph.timeout or scrape_timeout, (ph.timeout or scrape_timeout) + client_slack, debug,
+                       probe_path, success) for ph in phases]
+    paths = [clients[0].path(t, m) for t, m in pairs]
     # Probes of one target overlap when it answers slower than its interval: enough threads
-    # for every probe that can be in flight at the shortest interval, so none waits for one.
-    shortest = min(ph.interval for ph in phases)
-    workers = len(pairs) * (math.ceil(client_timeout / shortest) + 1) + 4
+    # for every probe that can be in flight at once, so none waits for a thread.
+    overlap = max(math.ceil(c.client_timeout / ph.interval) for c, ph in zip(clients, phases))
+    workers = len(pairs) * (overlap + 1) + 4
     probes: list[Probe] = []
     phase_starts: list[float] = []
     cpu0 = time.process_time()
@@ -248,7 +262,7 @@ def run_load(base_url: str, targets: Iterable[tuple[str, str]], phases: Sequence
                         time.sleep(delay)
                     probe = Probe(target, module, i, r, scheduled=at, sent=math.nan)
                     probes.append(probe)
-                    pool.submit(client.send, probe, paths[k], t0)
+                    pool.submit(clients[i].send, probe, paths[k], t0)
             offset += ph.interval * ph.rounds
     return LoadRun(list(phases), probes, phase_starts, time.monotonic() - t0, time.process_time() - cpu0)
 

@@ -76,9 +76,7 @@ def test_every_target_succeeds_in_the_first_full_round_after_the_overload(overlo
     to 1x for the whole round, so anything short of full success is the overload's state
     outliving the overload."""
     run, _, _ = overload
-    overload_end = max(p.sent + p.duration for p in run.probes if p.phase == OVER)
-    starts = [run.phase_starts[AFTER] + r * ONE_X for r in range(PHASES[AFTER].rounds)]
-    full = next((r for r, start in enumerate(starts) if start >= overload_end), None)
+    full = run.first_full_round(AFTER)
     assert full is not None, f"the 3x probes were still answering at the end:\n{report(run)}"
     first = run.round_stats(AFTER)[full]
     failed = {p.target: p.reason for p in run.probes if p.phase == AFTER and p.round == full and not p.success}

@@ -107,3 +107,12 @@ def test_metric_sum_adds_every_label_set():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_first_full_round_waits_for_the_previous_phase_to_answer(stub):
+    targets = [("ok", "if_mib"), ("slow", "if_mib")]
+    run = run_load(stub, targets, [Phase(0.2, 1), Phase(0.4, 3, timeout=1.0)], scrape_timeout=0.2, client_slack=1.0)
+    # "slow" of phase 0, sent 0.1 s into it, answers 0.6 s later: after phase 1's round 0
+    # (0.2 s into the schedule) and round 1 (0.6 s) have started, before round 2 (1.0 s)
+    assert run.first_full_round(1) == 2
+    assert {h for _, _, h in _Stub.seen} == {"0.2", "1"}
