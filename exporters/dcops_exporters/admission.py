@@ -8,9 +8,12 @@ a probe whose deadline can no longer be met — judged from what probes of the s
 and module took before — is refused at once, cheaply, so the admitted ones finish.
 
 The bound adapts (additive increase, multiplicative decrease, as TCP does): a probe that
-used more than half of its budget means the agents or this process are saturated, so the
-bound shrinks; fast probes let it grow again. On a healthy network of independent devices
-it stays high; on a lab where every agent shares two cores it settles where probes stay fast.
+used more than half of its budget, or timed out on a device that answered recently,
+means the agents or this process are saturated, so the bound shrinks; fast probes let it
+grow again, but only while the bound is what holds probes back (a bound nobody reaches
+would grow without limit and take long to shrink when a burst comes). On a network of
+independent devices it grows to what the load needs; on a lab where every agent shares
+two cores it settles where probes stay fast.
 Runs on the exporter's event loop only (no locks).
 """
 
@@ -58,7 +61,7 @@ class ServiceTimes:
 class Admission:
     """Bounded concurrency with deadline-aware queueing; `acquire` then `release`."""
 
-    def __init__(self, initial_limit: float = 32, min_limit: float = 2, max_limit: float = 512,
+    def __init__(self, initial_limit: float = 8, min_limit: float = 1, max_limit: float = 512,
                  clock: Callable[[], float] = time.monotonic):
         self.limit, self.min_limit, self.max_limit = float(initial_limit), float(min_limit), float(max_limit)
         self.clock = clock
@@ -66,7 +69,8 @@ class Admission:
         self.in_flight = 0
         self._queue: deque[_Waiter] = deque()
         self._last_decrease = float("-inf")
-        self._failed: set[tuple[str, str]] = set()  # keys whose last started probe failed
+        self._silent: set[tuple[str, str]] = set()  # keys whose last probe got no reply at all
+        self.bypassing = 0
 
     @property
     def queued(self) -> int:
@@ -75,13 +79,22 @@ class Admission:
     def _slots(self) -> int:
         return max(1, int(self.limit))
 
-    async def acquire(self, key: tuple[str, str], deadline: float) -> None:
-        """Return when the probe may start; raise `Refused` when it could not finish in time."""
+    async def acquire(self, key: tuple[str, str], deadline: float) -> bool:
+        """Return when the probe may start; raise `Refused` when it could not finish in time.
+
+        Returns whether the probe holds a slot. A device whose last probe got no reply at
+        all (down, unreachable, wrong community) is probed beside the slots, up to as many
+        again: it costs a few datagrams, and holding a slot for its whole timeout would
+        let a site of dead switches starve the living ones.
+        """
         now = self.clock()
         need = self.times.expected(key)
+        if key in self._silent and self.bypassing < self._slots():
+            self.bypassing += 1
+            return False
         if self.in_flight < self._slots() and not self._queue:
             self.in_flight += 1
-            return
+            return True
         # Waiting ahead of us: the queue, served `limit` at a time at the usual pace.
         wait = (len(self._queue) + 1) / self._slots() * self.times.overall
         if now + wait + need > deadline:
@@ -105,22 +118,30 @@ class Admission:
             raise
         if waiter.grant.exception() is not None:
             raise waiter.grant.exception()
+        return True
 
-    def release(self, key: tuple[str, str], seconds: float, budget: float, completed: bool) -> None:
-        """A started probe ended after `seconds` of its `budget`; adapt, then wake a waiter."""
+    def release(self, key: tuple[str, str], seconds: float, budget: float, completed: bool,
+                answered: bool = True, slot: bool = True) -> None:
+        """A started probe ended after `seconds` of its `budget`; adapt, then wake a waiter.
+
+        `answered`: the device replied at least once. A probe that timed out after replies
+        ran out of time on a live device — congestion; one that got none says nothing
+        about load (the device may be down).
+        """
         if completed:
             self.times.observe(key, seconds)
-        # A device that was already failing is down, not a sign of overload: a site of dead
-        # switches must not throttle the living ones.
-        congested = seconds > 0.5 * budget and (completed or key not in self._failed)
-        (self._failed.discard if completed else self._failed.add)(key)
+        (self._silent.discard if answered else self._silent.add)(key)
+        if not slot:
+            self.bypassing -= 1
+            return
         now = self.clock()
+        congested = (completed and seconds > 0.5 * budget) or (not completed and answered)
         if congested:
             # At most one decrease per typical probe time: one slow burst is one signal.
             if now - self._last_decrease > self.times.overall:
                 self.limit = max(self.min_limit, self.limit * 0.8)
                 self._last_decrease = now
-        elif completed:
+        elif completed and self.in_flight + len(self._queue) >= int(self.limit):
             self.limit = min(self.max_limit, self.limit + 1.0 / self.limit)
         self._handoff()
 

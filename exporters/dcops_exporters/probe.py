@@ -64,7 +64,7 @@ class Prober:
         self.clock = clock
         self.ifnames = IfNameCache(clock=clock)
         self.snmp_retries = snmp_retries
-        self.admission = Admission(initial_limit=min(32, max_concurrent_probes), max_limit=max_concurrent_probes,
+        self.admission = Admission(initial_limit=min(8, max_concurrent_probes), max_limit=max_concurrent_probes,
                                    clock=clock)
         self.engine_ids: dict[tuple[str, int], bytes] = {}
 
@@ -109,7 +109,7 @@ class Prober:
             profile = self.inv.get("snmp_profiles", device.snmp_profile)
             log(f"probing {target} with module {module} at {endpoint} (SNMP {profile.version}, "
                 f"profile {profile.name}), timeout {timeout:.2f}s")
-            await self.admission.acquire(key, start + timeout)
+            slot = await self.admission.acquire(key, start + timeout)
         except Refused as exc:
             refused = exc.reason
             log(str(exc))
@@ -117,6 +117,7 @@ class Prober:
             log(f"configuration problem: {exc}")
         else:
             began = self.clock()
+            client = None
             try:
                 remaining = max(0.0, start + timeout - began)
                 client = SnmpClient(endpoint.host, endpoint.port, auth, timeout=self.request_timeout(remaining),
@@ -132,7 +133,8 @@ class Prober:
             except Exception as exc:  # a malformed reply must not become a 5xx
                 log(f"unexpected error: {type(exc).__name__}: {exc}")
             finally:
-                self.admission.release(key, self.clock() - began, timeout, success)
+                self.admission.release(key, self.clock() - began, timeout, success,
+                                       answered=bool(client and client.answers), slot=slot)
         duration = self.clock() - start
         return ProbeResult(success, self.render(device, families if success else [], success, duration),
                            log.lines, duration, refused)

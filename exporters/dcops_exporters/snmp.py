@@ -90,6 +90,7 @@ class SnmpClient:
         self._engine_ids = engine_ids if engine_ids is not None else {}
         self._session: SnmpSession | None = None
         self.requests = 0
+        self.answers = 0  # replies received: a device that gave none may be down, not slow
 
     async def _open(self) -> SnmpSession:
         if self._session is not None:
@@ -101,6 +102,7 @@ class SnmpClient:
                                       engine_id=self._engine_ids.get(key), timeout=self._timeout)
                 self.requests += 1
                 await session.refresh()  # engine discovery, then boots/time (USM)
+                self.answers += 1
                 self._engine_ids[key] = session.get_engine_id()
             else:
                 session = SnmpSession(addr=self.host, port=self.port, community=self._auth.community or "",
@@ -122,7 +124,9 @@ class SnmpClient:
         for attempt in range(self._retries + 1):
             self.requests += 1
             try:
-                return await request()
+                reply = await request()
+                self.answers += 1
+                return reply
             except TimeoutError:
                 if attempt == self._retries:
                     raise SnmpError(f"no answer within {self._timeout:.1f}s "

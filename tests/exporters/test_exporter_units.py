@@ -134,30 +134,49 @@ def test_admission_drops_a_waiter_whose_time_ran_out_and_serves_the_next():
     run(scenario())
 
 
-def test_admission_bound_shrinks_when_probes_slow_down_and_not_for_a_dead_device():
+def test_admission_bound_shrinks_when_live_devices_slow_down_not_for_a_dead_one():
     import asyncio
 
     from dcops_exporters.admission import Admission
 
     async def scenario():
         clock = _Clock()
-        adm = Admission(initial_limit=32, clock=clock)
-        for _ in range(2):
-            await adm.acquire(("dead", "if_mib"), clock.now + 10)
-            clock.now += 10
-            adm.release(("dead", "if_mib"), 9.9, 10, completed=False)
-        after_dead = adm.limit
-        assert after_dead == pytest.approx(32 * 0.8)  # its first timeout counts once, the next not
+        adm = Admission(initial_limit=8, clock=clock)
+        # A device that never replies: no sign of load, and its next probe holds no slot.
+        assert await adm.acquire(("dead", "if_mib"), clock.now + 10) is True
+        clock.now += 10
+        adm.release(("dead", "if_mib"), 9.9, 10, completed=False, answered=False, slot=True)
+        assert adm.limit == 8
+        assert await adm.acquire(("dead", "if_mib"), clock.now + 10) is False
+        assert adm.in_flight == 0 and adm.bypassing == 1
+        adm.release(("dead", "if_mib"), 9.9, 10, completed=False, answered=False, slot=False)
+        # A live device that replied but ran out of time: congestion.
+        await adm.acquire(("busy", "if_mib"), clock.now + 10)
+        clock.now += 10
+        adm.release(("busy", "if_mib"), 9.9, 10, completed=False, answered=True)
+        assert adm.limit == pytest.approx(8 * 0.8)
+        # A live device using more than half its budget: congestion too.
         await adm.acquire(("slow", "if_mib"), clock.now + 10)
         clock.now += 6
-        adm.release(("slow", "if_mib"), 6.0, 10, completed=True)  # a live device using >half its budget
-        assert adm.limit == pytest.approx(after_dead * 0.8)
-        for _ in range(50):
+        adm.release(("slow", "if_mib"), 6.0, 10, completed=True)
+        shrunk = adm.limit
+        assert shrunk == pytest.approx(8 * 0.8 * 0.8)
+        # Fast probes, one at a time: the bound holds nobody back, so it does not grow.
+        for _ in range(20):
             await adm.acquire(("fast", "if_mib"), clock.now + 10)
             clock.now += 0.1
             adm.release(("fast", "if_mib"), 0.1, 10, completed=True)
-        assert adm.limit > after_dead * 0.8 + 1  # fast probes let it grow back
-        assert adm.in_flight == 0
+        assert adm.limit == shrunk
+        # Fast probes filling every slot: now it grows.
+        for _ in range(10):
+            keys = [(f"sw{i}", "if_mib") for i in range(int(adm.limit))]
+            for k in keys:
+                await adm.acquire(k, clock.now + 10)
+            clock.now += 0.1
+            for k in keys:
+                adm.release(k, 0.1, 10, completed=True)
+        assert adm.limit > shrunk + 1
+        assert adm.in_flight == 0 and adm.bypassing == 0
 
     run(scenario())
 
