@@ -90,8 +90,27 @@ class Fleet:
         self.net.shell_plugins["CMDShell"] = LabShell  # every session gets the lab's shell
         self.net.servers_plugins["ParamikoSshServer"] = SharedKeySshServer
 
-    def start(self, name: str | None = None) -> None:
-        self.net.start(name) if name else self.net.start()
+    def start(self, name: str | None = None, ready_timeout: float = 15.0) -> None:
+        """Start the fleet, or one device again; a restarted device is listening on return.
+
+        FakeNOS returns before the restarted server's socket is bound, so a `device-start`
+        followed at once by a login (what a test or an operator does) was refused on a
+        loaded machine.
+        """
+        if not name:
+            self.net.start()
+            return
+        self.net.start(name)
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                with socket.create_connection((LOOPBACK, self.ports[name]), timeout=1.0):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name}: not listening on {LOOPBACK}:{self.ports[name]} "
+                                       f"{ready_timeout:.0f}s after start") from None
+                time.sleep(0.1)
 
     def stop(self, name: str | None = None) -> None:
         if name:
