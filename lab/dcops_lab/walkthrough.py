@@ -42,12 +42,12 @@ class Step:
     machine_cpu_seconds: float | None = None
 
     def cost(self) -> str:
-        """Wall time, then the CPU it cost: `12.3 s, cpu 20.1 s (machine 22.0 s)`."""
+        """Wall time, then the CPU it cost: `12.3 s, cpu 20.1 s, machine 22.0 s`."""
         text = f"{self.seconds:.1f} s"
         if self.cpu_seconds is not None:
             text += f", cpu {self.cpu_seconds:.1f} s"
             if self.machine_cpu_seconds is not None:
-                text += f" (machine {self.machine_cpu_seconds:.1f} s)"
+                text += f", machine {self.machine_cpu_seconds:.1f} s"
         return text
 
 
@@ -114,6 +114,20 @@ def _cpu_sample():
         return CpuSample.now()
     except Exception:  # accounting must never fail a stage
         return None
+
+
+def _exporter_cost(prometheus_url: str) -> str:
+    """The exporter's CPU per probe and its refusals so far, as Prometheus scraped them:
+    the figure a regression in the monitoring path moves first."""
+    def value(query: str) -> float:
+        got = _prom_query(prometheus_url, query)
+        return float(got[0]["value"][1]) if got else 0.0
+
+    probes = value('sum(dcops_exporter_probes_total{job="dcops_exporter"})')
+    cpu = value('sum(process_cpu_seconds_total{job="dcops_exporter"})')
+    refused = value('sum(dcops_exporter_probes_refused_total{job="dcops_exporter"})')
+    per_probe = f"{1000 * cpu / probes:.1f} ms CPU per probe" if probes else "no probes yet"
+    return f"exporter: {probes:.0f} probes, {per_probe} (startup included), {refused:.0f} refused"
 
 
 def _wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 2.0) -> bool:
@@ -235,7 +249,8 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
             n_up = int(float(up[0]["value"][1])) if up else 0
             mbps = float(wan[0]["value"][1]) if wan else 0.0
             return ok and rate, (f"{n_up}/{want} targets with dcops_probe_success == 1; "
-                                 f"Internet link receiving {mbps:.1f} Mbit/s of its 200 Mbit/s")
+                                 f"Internet link receiving {mbps:.1f} Mbit/s of its 200 Mbit/s; "
+                                 + _exporter_cost(url))
         stage("Ansible: back up every network device's config", backup)
         stage("Ansible: back up again (must change nothing)", backup_again)
         stage("Ansible: compliance against the inventory's intended config", drift_then_compliance)

@@ -36,5 +36,5 @@ def test_tree_counts_a_child_still_running():
 
 
 def test_step_cost_prints_wall_then_cpu():
-    assert Step("s", True, "", 12.34, 20.06, 22.0).cost() == "12.3 s, cpu 20.1 s (machine 22.0 s)"
+    assert Step("s", True, "", 12.34, 20.06, 22.0).cost() == "12.3 s, cpu 20.1 s, machine 22.0 s"
     assert Step("s", True, "", 1.0).cost() == "1.0 s"
