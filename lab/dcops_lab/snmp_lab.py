@@ -119,15 +119,40 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
             pass
 
 
-def free_udp_ports(count: int, host: str = LAB_HOST) -> list[int]:
-    """Ports the kernel has just handed out (held together, so they are distinct)."""
-    socks = []
+def _ephemeral_range() -> tuple[int, int]:
     try:
-        for _ in range(count):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_udp_ports(count: int, host: str = LAB_HOST) -> list[int]:
+    """Free UDP ports below the kernel's ephemeral range, held together so they are distinct.
+
+    Ports the kernel hands out for port 0 come from the ephemeral range, which every SNMP
+    client socket on the machine (the exporter opens one per probe) also draws from: in
+    the seconds between choosing a port and snmpsim binding it, another socket could take
+    it and the agent would never see its requests. Below that range no socket gets a port
+    it did not ask for.
+    """
+    low, _ = _ephemeral_range()
+    first, last = 10000, max(10000 + count + 1, low)
+    start = first + secrets.randbelow(max(1, last - first))
+    socks: list[socket.socket] = []
+    try:
+        for offset in range(last - first):
+            port = first + (start - first + offset) % (last - first)
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind((host, 0))
+            try:
+                s.bind((host, port))
+            except OSError:
+                s.close()
+                continue
             socks.append(s)
-        return [s.getsockname()[1] for s in socks]
+            if len(socks) == count:
+                return [s.getsockname()[1] for s in socks]
+        raise SnmpLabError(f"only {len(socks)} free UDP ports between {first} and {last} on {host}, {count} needed")
     finally:
         for s in socks:
             s.close()
