@@ -167,7 +167,8 @@ class SnmpClient:
         for col in columns:
             rows_of: dict[Oid, object] = {}
             prefix = _dotted(col) + "."
-            last: Oid = col
+            cut = len(prefix)
+            last: Oid = ()
             iterator: AsyncIterator = session.getbulk(_dotted(col), max_repetitions=repetitions).__aiter__()
             first = True
             while True:
@@ -182,11 +183,11 @@ class SnmpClient:
                 first = False
                 if not name.startswith(prefix):
                     break
-                got = oid(name)
-                if got <= last:
+                index = tuple(map(int, name[cut:].split(".")))  # the row, without the column
+                if index <= last:
                     raise SnmpError(f"agent returned non-increasing OID {name}")
-                last = got
-                rows_of[got[len(col):]] = value
+                last = index
+                rows_of[index] = value
             result[col] = rows_of
         return result
 
