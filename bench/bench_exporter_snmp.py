@@ -73,6 +73,7 @@ class CpuMeter:
 
     def _read(self) -> dict[str, float]:
         values = {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in self.groups.items()}
+        values["lab"] = tree_cpu_seconds()  # this process and every service it started
         values["machine"] = machine_busy_seconds()
         values["wall"] = time.monotonic()
         return values
@@ -126,8 +127,8 @@ def section_prometheus(lab, intervals: int, started: float) -> None:
     per = max(scrapes, 1)
     print(f"    CPU over {used['wall']:.0f}s: exporter {used['exporter']:.1f}s ({used['exporter'] / per * 1000:.1f} ms/scrape),"
           f" snmpsim {used['snmpsim']:.1f}s ({used['snmpsim'] / per * 1000:.1f} ms/scrape), prometheus "
-          f"{used['prometheus']:.1f}s; machine busy {used['machine'] / used['wall'] / psutil.cpu_count():.0%} "
-          f"of {psutil.cpu_count()} CPUs (other jobs included)")
+          f"{used['prometheus']:.1f}s; machine {used['machine'] / used['wall']:.2f} of {psutil.cpu_count()} CPUs busy, "
+          f"other jobs {(used['machine'] - used['lab']) / used['wall']:.2f}")
     print(f"[d] exporter RSS after [c]: {rss(lab.exporter.proc.pid)}")
 
 
@@ -184,8 +185,8 @@ def section_cpu(inv, lab, work: Path, switches: int, interval: float, rounds: in
         print(f"    ratio dcops/snmp_exporter {ms_d / ms_r:.2f} (goal <= 1.0)")
         walks = ok_d + ok_r
         print(f"    snmpsim, both together: {used['snmpsim'] / max(walks, 1) * 1000:.1f} ms CPU per walk "
-              f"({used['snmpsim']:.1f}s over {walks} walks); machine busy "
-              f"{used['machine'] / used['wall'] / psutil.cpu_count():.0%} of {psutil.cpu_count()} CPUs")
+              f"({used['snmpsim']:.1f}s over {walks} walks); machine {used['machine'] / used['wall']:.2f} of "
+              f"{psutil.cpu_count()} CPUs busy, other jobs {(used['machine'] - used['lab']) / used['wall']:.2f}")
         for who, phases in (("dcops", ([Phase(interval, 1)], None)), ("ref", (None, [Phase(interval, 1)]))):
             runs, used = both(*phases)
             ok = sum(p.success for p in runs[who].probes)
@@ -202,10 +203,10 @@ def section_cpu(inv, lab, work: Path, switches: int, interval: float, rounds: in
 def section_goodput(lab, base: float, factors: list[float], rounds: int, after: int, timeout: float) -> None:
     fleet = sorted({n for k, names in lab.targets.items() if k.startswith("dcops_if_mib") for n in names})
     pairs = [(n, "if_mib") for n in fleet]
-    phases = [Phase(base, 1, "warm-up 1x")]
+    phases = [Phase(base, 1, "warm-up 1x", timeout=min(timeout, base))]
     for f in factors:
         phases.append(Phase(base / f, int(round(rounds * f)), f"{f:g}x", timeout=min(timeout, base / f)))
-    phases.append(Phase(base, after, "1x again"))
+    phases.append(Phase(base, after, "1x again", timeout=min(timeout, base)))
     total = sum(p.interval * p.rounds for p in phases)
     print(f"\n[b] goodput, open loop over {len(fleet)} if_mib targets: 1x = each every {base:g}s "
           f"({len(fleet) / base:.1f} probes/s), phases " + ", ".join(p.label() for p in phases)
@@ -227,16 +228,22 @@ def section_goodput(lab, base: float, factors: list[float], rounds: int, after: 
         wall = c1["wall"] - c0["wall"]
         refused = None if r1 is None else r1 - (r0 or 0)
         machine = (c1["machine"] - c0["machine"]) / wall
+        other = machine - (c1["lab"] - c0["lab"]) / wall
         busy[ph.name] = (machine, refused or 0.0)
         cpu = (f"exporter {(c1['exporter'] - c0['exporter']) / wall:.2f}, snmpsim {(c1['snmpsim'] - c0['snmpsim']) / wall:.2f},"
-               f" machine {machine:.2f} CPUs")
+               f" machine {machine:.2f} CPUs of which other jobs {other:.2f}")
         print(f"    {s.line()}")
-        print(f"        goodput {s.goodput / one_x:.0%} of 1x; refused (counter) "
+        print(f"        goodput {s.goodput / one_x if one_x else float('nan'):.0%} of 1x; refused (counter) "
               f"{'n/a' if refused is None else f'{refused:.0f}'}; {cpu}")
+    base_stats = next((s for s, p in zip(stats, phases) if p.name == "1x"), None)
+    if base_stats is not None and not base_stats.all_succeeded:
+        print(f"    WARNING: 1x did not fit ({base_stats.successes}/{base_stats.offered} succeeded; see 'other jobs' "
+              f"above): the ratios below compare against a degraded 1x")
     top = f"{max(factors):g}x"
     over = [s for s, p in zip(stats, phases) if p.name == top]
     if over:
-        print(f"    {top} goodput / 1x goodput = {over[0].goodput / one_x:.2f} (goal >= 0.90)")
+        print(f"    {top} goodput / 1x goodput = {over[0].goodput / one_x if one_x else float('nan'):.2f} "
+              f"(goal >= 0.90)")
         machine, refused = busy[top]
         if over[0].all_succeeded and not refused and machine < 0.9 * psutil.cpu_count():
             print(f"    note: {top} kept {machine:.2f} of {psutil.cpu_count()} CPUs busy and nothing was refused or "
