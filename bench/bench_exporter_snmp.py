@@ -40,7 +40,7 @@ import yaml
 os.environ.setdefault("DCOPS_LAB_ONLY", "1")
 
 from dcops_inventory import load_inventory  # noqa: E402
-from dcops_lab.cpu import machine_busy_seconds, process_cpu_seconds, tree_cpu_seconds  # noqa: E402
+from dcops_lab.cpu import machine_busy_seconds, tree_cpu_seconds  # noqa: E402
 from dcops_lab.load import Phase, metric_sum, run_load  # noqa: E402
 from dcops_lab.snmp_monitoring import start_monitoring_lab  # noqa: E402
 from dcops_lab.snmp_services import start_snmp_exporter  # noqa: E402

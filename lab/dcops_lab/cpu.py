@@ -43,12 +43,6 @@ def tree_cpu_seconds(pid: int | None = None) -> float:
     return total
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """CPU seconds of one process (user + system, without its children)."""
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
-
-
 def machine_busy_seconds() -> float:
     """CPU seconds every CPU of the machine has spent not idle since boot (/proc/stat)."""
     t = psutil.cpu_times()
