@@ -14,7 +14,8 @@ from rich.table import Table
 
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
-from dcops_inventory.loader import DEFAULT_INVENTORY, inventory_files, load_inventory
+from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_or_exit
+from dcops_inventory.loader import inventory_files, load_inventory
 from dcops_inventory.summary import TABLE_TITLES, summary
 
 app = typer.Typer(no_args_is_help=True, help="Validate, query and report on the inventory.")
@@ -23,11 +24,7 @@ err_console = Console(stderr=True)
 
 EXIT_INVALID = 2
 
-InventoryOption = typer.Option(
-    None, "--inventory", "-i", envvar="DCOPS_INVENTORY",
-    help="Inventory directory or file (default: the embedded MTPE inventory, inventory/mtpe)",
-    show_default=False,
-)
+InventoryOption = inventory_option()
 
 
 class SummaryFormat(str, Enum):
@@ -41,20 +38,19 @@ class ValidateFormat(str, Enum):
 
 
 def load_or_exit(path: Path | None, as_json: bool = False) -> Inventory:
-    """Load the inventory, or print every problem (file:line: field: reason) and exit 2."""
+    """Load the selected inventory (-i, else $DCOPS_INVENTORY, else the embedded one), or
+    print every problem (file:line: field: reason) and exit 2; an inventory that cannot be
+    found is named, with where it came from, on stderr."""
+    location = resolve_or_exit(path)
     try:
-        return load_inventory(path)
+        return load_inventory(location.path)
     except InventoryError as exc:
         if as_json:
             problems = [{"file": p.file, "line": p.line, "field": p.field, "reason": p.reason} for p in exc.problems]
             sys.stdout.write(json.dumps({"valid": False, "problems": problems}, indent=2, ensure_ascii=False) + "\n")
             raise typer.Exit(EXIT_INVALID) from None
-        for problem in exc.problems:
-            err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-        err_console.print(f"{len(exc.problems)} error(s); the inventory is not valid.", markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
-    except FileNotFoundError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        for line in problem_lines(exc):
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID) from None
 
 

@@ -18,7 +18,7 @@ import typer
 from dcops_inventory.diff import DiffResult, RevisionError, diff_revisions, locate
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
-from dcops_inventory.loader import DEFAULT_INVENTORY, load_inventory
+from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
 from dcops_inventory.output import FORMATS, render
 from dcops_inventory.reports import Report, eol_report, racks_report
 from dcops_inventory.views import QueryError, run_query
@@ -42,8 +42,7 @@ def _on_date(value: Optional[str]) -> Optional[date]:
 
 
 FormatOpt = typer.Option("table", "--format", "-f", callback=_format, help="table, csv or json.")
-InventoryOpt = typer.Option(None, "--inventory", "-i", envvar="DCOPS_INVENTORY",
-                            help="Inventory directory (default: the embedded MTPE one).")
+InventoryOpt = inventory_option()
 
 
 def _fail(lines: list[str]) -> None:
@@ -52,19 +51,8 @@ def _fail(lines: list[str]) -> None:
     raise typer.Exit(BAD_INPUT)
 
 
-def _problem_lines(exc: InventoryError) -> list[str]:
-    """Every problem, then the same closing line as `dcops inventory validate`."""
-    return [str(p) for p in exc.problems] + [f"{len(exc.problems)} error(s); the inventory is not valid."]
-
-
 def _load(path: Optional[Path]) -> Inventory:
-    try:
-        return load_inventory(path)
-    except InventoryError as exc:
-        _fail(_problem_lines(exc))
-    except FileNotFoundError as exc:
-        _fail([str(exc)])
-    raise AssertionError("unreachable")
+    return load_or_exit(path)
 
 
 def _emit(text: str) -> None:
@@ -137,12 +125,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Records added, removed and changed in the inventory between two git revisions."""
         try:
-            repo, subdir = locate(inventory or DEFAULT_INVENTORY)
+            repo, subdir = locate(resolve_or_exit(inventory).path)
             result = diff_revisions(repo, rev1, rev2, subdir)
         except RevisionError as exc:
             _fail([f"diff error: {exc}"])
         except InventoryError as exc:
-            _fail(_problem_lines(exc))
+            _fail(problem_lines(exc))
         if fmt == "json":
             _emit(_diff_json(result))
             return
