@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dcops_inventory import DEFAULT_INVENTORY, AddressMap, Inventory, load_inventory
+from dcops_inventory import AddressMap, Inventory, load_inventory
+from dcops_inventory.location import resolve_inventory
 
 _INVENTORIES: dict[str, Inventory] = {}
 _MAPS: dict[str, AddressMap] = {}
 
 
-def inventory(path: str | None) -> Inventory:
-    key = str(Path(path or DEFAULT_INVENTORY).resolve())
+def inventory(path: str | Path | None) -> Inventory:
+    """The inventory at `path`, else the one $DCOPS_INVENTORY or the embedded default selects
+    (raises InventoryLocationError when it cannot be found)."""
+    key = str(resolve_inventory(path).path.resolve())
     if key not in _INVENTORIES:
         _INVENTORIES[key] = load_inventory(key)
     return _INVENTORIES[key]

@@ -68,6 +68,44 @@ def test_bad_option_fails_naming_the_option(tmp_path):
     assert "group_by" in proc.stderr and "colour" in proc.stderr
 
 
+MINIMAL = "tests/fixtures/valid/minimal.yaml"  # relative to the working directory (the repo)
+
+
+@pytest.mark.slow
+def test_dcops_inventory_variable_selects_the_inventory():
+    """inventory/dcops.yml sets no inventory_path: DCOPS_INVENTORY, relative to the working directory."""
+    proc = subprocess.run(["ansible-inventory", "-i", "inventory/dcops.yml", "--list"], cwd=REPO,
+                          env=base_env(DCOPS_INVENTORY=MINIMAL), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(proc.stdout)["_meta"]["hostvars"]) == ["hq-core-01", "hq-core-02"]
+
+
+@pytest.mark.slow
+def test_inventory_path_in_the_file_beats_the_variable():
+    proc = subprocess.run(["ansible-inventory", "-i", str(GOLDEN / "default.dcops.yml"), "--list"], cwd=REPO,
+                          env=base_env(DCOPS_INVENTORY=MINIMAL), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    hosts = json.loads(proc.stdout)["_meta"]["hostvars"]
+    assert "sc-core-01" in hosts and "hq-core-01" not in hosts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["variable", "file"])
+def test_an_inventory_that_cannot_be_found_fails_naming_it(tmp_path, where):
+    config = tmp_path / "dcops.yml"
+    missing = tmp_path / "nowhere"
+    if where == "file":
+        config.write_text("plugin: dcops\ninventory_path: nowhere\n")
+        env, origin = base_env(), f"inventory_path in {config}"
+    else:
+        config.write_text("plugin: dcops\n")
+        env, origin = base_env(DCOPS_INVENTORY=str(missing)), "DCOPS_INVENTORY"
+    proc = subprocess.run(["ansible-inventory", "-i", str(config), "--list"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0  # ansible.cfg: unparsed_is_failed, never an empty inventory and exit 0
+    assert "nowhere" in proc.stderr and f"from {origin}: no such file or directory" in " ".join(proc.stderr.split())
+
+
 @pytest.mark.slow
 def test_ansible_doc_shows_the_plugin():
     proc = subprocess.run(["ansible-doc", "-t", "inventory", "dcops"], cwd=REPO, env=base_env(),

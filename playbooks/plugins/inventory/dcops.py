@@ -34,9 +34,14 @@ options:
     type: str
   inventory_path:
     description:
-      - Directory (or file) of the dcops inventory. Relative paths are relative to the
-        directory of this configuration file.
-      - When empty, the embedded default inventory (the MTPE data center) is used.
+      - Directory (or YAML file) of the dcops inventory. A relative path set in this
+        configuration file is relative to the file's directory.
+      - When not set (or empty) here, the E(DCOPS_INVENTORY) environment variable is used,
+        relative to the working directory; when that is unset too, the embedded default
+        inventory (the MTPE data center). This is the order every C(dcops) command follows.
+      - A selected inventory that does not exist, is neither a directory nor a YAML file, or
+        holds no YAML files fails the source with a message naming the path and where it
+        came from; it never falls back to the default.
     type: str
     default: ''
     env:
@@ -150,14 +155,29 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         value = os.path.expanduser(value)
         return value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
 
-    def _build(self, path):
+    def _inventory_path(self, path):
+        """The inventory this source reads: `inventory_path` from the file, else DCOPS_INVENTORY,
+        else the embedded default (dcops_inventory.location, shared with every dcops command)."""
+        from dcops_inventory.location import InventoryLocationError, resolve_inventory
+
+        value, origin = self.get_option_and_origin("inventory_path")
+        try:
+            if value and origin == "Direct":  # set in this file: relative to the file's directory
+                location = resolve_inventory(value, origin=f"inventory_path in {path}",
+                                             base=os.path.dirname(os.path.abspath(path)))
+            else:  # the environment variable (relative to the working directory) or the default
+                location = resolve_inventory(None)
+        except InventoryLocationError as exc:
+            raise AnsibleParserError(f"dcops inventory plugin ({path}): {exc}") from exc
+        return str(location.path)
+
+    def _build(self, path, inv_path):
         from dcops_ansible import compiled
         from dcops_ansible.hostvars import build_view
         from dcops_ansible import runtime
         from dcops_inventory import AddressMap, InventoryError
 
         base = os.path.dirname(os.path.abspath(path))
-        inv_path = self._resolve(base, self.get_option("inventory_path"))
         map_path = self._resolve(base, self.get_option("address_map"))
         key = cache_dir = None
         if self.get_option("compile"):
@@ -171,7 +191,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if data is not None:
                 return data
         try:
-            inv = runtime.inventory(inv_path or None)
+            inv = runtime.inventory(inv_path)
             amap = AddressMap.load(map_path) if map_path else None
             view = build_view(
                 inv, address=self.get_option("management_address"), address_map=amap,
@@ -188,12 +208,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        inv_path = self._inventory_path(path)
         if self.get_option("preload_access_layer"):
             import dcops_access  # noqa: F401  (forked workers inherit it)
             from dcops_ansible import runtime
 
-            base = os.path.dirname(os.path.abspath(path))
-            runtime.inventory(self._resolve(base, self.get_option("inventory_path")) or None)
+            runtime.inventory(inv_path)
 
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
@@ -204,7 +224,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 data = None
         if data is None:
-            data = self._build(path)
+            data = self._build(path, inv_path)
             if self.get_option("cache"):
                 self._cache[cache_key] = data
         self._populate(data)
