@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from dcops_inventory import InventoryError, load_inventory
+from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 from dcops_stacks import STACKS
 from dcops_stacks.config import write_all, write_atomic
@@ -19,7 +19,7 @@ from dcops_stacks.program import STACKS_DIR
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Pulumi stacks for the primary and alternate data centers.")
-InventoryOpt = typer.Option(None, "--inventory", "-i", help="Inventory directory (default: the embedded MTPE one).")
+InventoryOpt = inventory_option()
 
 
 class Format(str, Enum):
@@ -28,11 +28,7 @@ class Format(str, Enum):
 
 
 def _load(path: Path | None):
-    try:
-        return load_inventory(path)
-    except (InventoryError, FileNotFoundError) as exc:
-        typer.echo(f"inventory error: {exc}", err=True)  # plain: field paths like sites[x] are not markup
-        raise typer.Exit(2) from None
+    return load_or_exit(path)
 
 
 def _fail(exc: Exception) -> None:
@@ -42,14 +38,25 @@ def _fail(exc: Exception) -> None:
 
 @app.command("config")
 def config_cmd(inventory: Path = InventoryOpt,
-               stacks_dir: Path = typer.Option(STACKS_DIR, "--stacks-dir", help="Where Pulumi.<stack>.yaml go.")) -> None:
-    """Write Pulumi.primary.yaml and Pulumi.alternate.yaml from the inventory (keeps set secrets)."""
+               stacks_dir: Path = typer.Option(
+                   STACKS_DIR, "--stacks-dir", show_default="the stacks/ project of this checkout",
+                   help="The Pulumi project directory (the one holding Pulumi.yaml) the Pulumi.<stack>.yaml "
+                        "files are written to; created if missing. A non-default inventory is recorded in "
+                        "them as dcops:inventory, relative to this directory.")) -> None:
+    """Write Pulumi.primary.yaml and Pulumi.alternate.yaml from the inventory (keeps set secrets).
+
+    The inventory is -i, else $DCOPS_INVENTORY, else the embedded MTPE one; anything but the
+    embedded one is written into the stack config, so `pulumi up` later reads the same data."""
     inv = _load(inventory)
     try:
-        for path in write_all(inv, stacks_dir):
-            typer.echo(f"wrote {path}")
-    except StackError as exc:
+        written = write_all(inv, stacks_dir)
+    except (StackError, OSError) as exc:
         _fail(exc)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    if not (stacks_dir / "Pulumi.yaml").exists():
+        typer.echo(f"note: {stacks_dir} has no Pulumi.yaml; Pulumi reads Pulumi.<stack>.yaml from its project "
+                   "directory, and dcops:inventory is relative to that directory", err=True)
 
 
 @app.command("preview")

@@ -16,6 +16,7 @@ import yaml
 from dcops_inventory import DEFAULT_INVENTORY, Inventory
 
 from dcops_stacks import STACKS
+from dcops_stacks.errors import StackError
 from dcops_stacks.plan import stack_site
 
 NAMESPACE = "dcops"
@@ -36,6 +37,8 @@ def stack_config(inv: Inventory, stack: str, stacks_dir: Path) -> dict[str, str]
         f"{NAMESPACE}:allowUnverifiedSsl": "false",
     }
     if Path(inv.root).resolve() != DEFAULT_INVENTORY.resolve():
+        # Relative to the project directory the file sits in; program.inventory_location
+        # resolves it against the project root Pulumi runs the program from.
         config[f"{NAMESPACE}:inventory"] = os.path.relpath(Path(inv.root).resolve(), stacks_dir.resolve())
     return config
 
@@ -67,6 +70,13 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_all(inv: Inventory, stacks_dir: Path) -> list[Path]:
+    """Write every stack's config into `stacks_dir`, creating the directory if missing."""
+    if stacks_dir.exists() and not stacks_dir.is_dir():
+        raise StackError(f"--stacks-dir {stacks_dir}: exists and is not a directory")
+    try:
+        stacks_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StackError(f"--stacks-dir {stacks_dir}: cannot create it: {exc.strerror or exc}") from None
     written = []
     for stack in STACKS:
         path = stacks_dir / f"Pulumi.{stack}.yaml"

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_vsphere as vsphere
 
 from dcops_inventory import Inventory, load_inventory
+from dcops_inventory.location import InventoryLocationError, resolve_inventory
 
 from dcops_stacks.affinity import RedundancyGroup, RedundancyGroupArgs
 from dcops_stacks.compute import ComputeCluster, ComputeClusterArgs
@@ -61,17 +62,20 @@ def build(plan: SitePlan, provider: vsphere.Provider, esxi_user, esxi_password) 
     return {"site": plan.site, "datacenterId": site.datacenter_id, "vms": sorted(vms)}
 
 
-def resolve_inventory_path(value: str | None) -> Path | None:
-    """Config paths are relative to the stacks/ project directory, as Pulumi runs there."""
-    if not value:
-        return None
-    path = Path(value)
-    return path if path.is_absolute() else (STACKS_DIR / path).resolve()
+def inventory_location(value: str | None, project_dir: str | Path | None = None) -> Path:
+    """The inventory the stack reads: config `dcops:inventory` (relative to the Pulumi project
+    directory, where `dcops stack config` wrote it), else $DCOPS_INVENTORY, else the embedded
+    default - the order every dcops command follows. One that cannot be found is a StackError."""
+    base = project_dir or pulumi.get_root_directory() or STACKS_DIR
+    try:
+        return resolve_inventory(value, origin="Pulumi config dcops:inventory", base=base).path
+    except InventoryLocationError as exc:
+        raise StackError(str(exc)) from None
 
 
 def main(inventory: Inventory | None = None) -> None:
     cfg = pulumi.Config("dcops")
-    inv = inventory or load_inventory(resolve_inventory_path(cfg.get("inventory")))
+    inv = inventory or load_inventory(inventory_location(cfg.get("inventory")))
     plan = plan_site(inv, pulumi.get_stack())
     configured = cfg.require("site")
     if configured != plan.site:

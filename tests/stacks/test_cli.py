@@ -120,3 +120,40 @@ def test_preview_primary_from_a_clean_checkout(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "stack primary (site dcp)" in proc.stdout and "violation" not in proc.stdout
+
+
+def test_config_into_another_project_dir_records_the_inventory_relative_to_it(tmp_path):
+    """`--stacks-dir` elsewhere: the directory is created, and the recorded dcops:inventory
+    resolves, from that project directory, to the inventory the config was made from."""
+    from dcops_stacks.program import inventory_location
+
+    project = tmp_path / "deploy" / "dc"
+    result = runner.invoke(app, ["config", "--stacks-dir", str(project), "-i", str(MINI)])
+    assert result.exit_code == 0, result.output
+    for stack in ("primary", "alternate"):
+        value = yaml.safe_load((project / f"Pulumi.{stack}.yaml").read_text())["config"]["dcops:inventory"]
+        assert not Path(value).is_absolute()
+        assert (project / value).resolve() == MINI.resolve()
+        assert inventory_location(value, project_dir=project) == MINI.resolve()
+    assert "has no Pulumi.yaml" in result.stderr
+
+
+def test_program_inventory_follows_config_then_variable_then_default(tmp_path, monkeypatch):
+    from dcops_inventory import DEFAULT_INVENTORY
+    from dcops_stacks.errors import StackError
+    from dcops_stacks.program import inventory_location
+
+    monkeypatch.setenv("DCOPS_INVENTORY", str(MINI))
+    assert inventory_location(None, project_dir=tmp_path) == MINI
+    monkeypatch.delenv("DCOPS_INVENTORY")
+    assert inventory_location(None, project_dir=tmp_path) == DEFAULT_INVENTORY
+    with pytest.raises(StackError, match="from Pulumi config dcops:inventory: no such file or directory"):
+        inventory_location("../gone", project_dir=tmp_path)
+
+
+def test_config_stacks_dir_that_is_a_file_exits_2(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("")
+    result = runner.invoke(app, ["config", "--stacks-dir", str(target)])
+    assert result.exit_code == 2
+    assert f"--stacks-dir {target}: exists and is not a directory" in result.stderr
