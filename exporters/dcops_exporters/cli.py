@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from dcops_inventory.cli_common import inventory_option, load_or_exit
+
 from dcops_exporters import DEFAULT_PORT
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -27,7 +29,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 @app.command()
 def serve(
     listen: str = typer.Option(f"0.0.0.0:{DEFAULT_PORT}", help=f"HOST:PORT to listen on (default port {DEFAULT_PORT})."),
-    inventory: Path | None = typer.Option(None, help="Inventory directory (default: the embedded MTPE inventory)."),
+    inventory: Path | None = inventory_option(),
     address_map: Path | None = typer.Option(None, "--address-map", help="Lab address map: reach devices here instead of their inventory addresses."),
     default_timeout: float = typer.Option(10.0, help="Probe timeout when Prometheus sends no scrape-timeout header."),
     max_timeout: float = typer.Option(120.0, help="Upper bound on any probe timeout."),
@@ -38,7 +40,7 @@ def serve(
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
-    from dcops_inventory import AddressMap, InventoryError, load_inventory
+    from dcops_inventory import AddressMap
     from dcops_exporters.probe import Prober
     from dcops_exporters.server import Exporter
 
@@ -47,11 +49,7 @@ def serve(
     disable_created_metrics()  # `_created` series double the exporter's own metrics for no use
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host, port = parse_listen(listen)
-    try:
-        inv = load_inventory(inventory)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    inv = load_or_exit(inventory)
     amap = None
     if address_map is not None:
         try:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from dcops_inventory.cli_common import inventory_option, load_or_exit
+
 from dcops_exporters import DEFAULT_PORT
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -49,7 +51,7 @@ def write_tree(out: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]
 @app.command()
 def render(
     out: Path = typer.Option(..., "--out", help="Directory for prometheus.yml, targets/ and rules/."),
-    inventory: Path | None = typer.Option(None, help="Inventory directory (default: the embedded MTPE inventory)."),
+    inventory: Path | None = inventory_option(),
     exporter: str = typer.Option(f"localhost:{DEFAULT_PORT}", help="HOST:PORT of the dcops exporter Prometheus scrapes."),
     shards: int = typer.Option(1, min=1, help="Split targets across N Prometheus servers (hashmod on the device name)."),
     remote_write: list[str] = typer.Option([], "--remote-write", help="remote_write URL (Thanos, Mimir, VictoriaMetrics); repeatable."),
@@ -64,15 +66,10 @@ def render(
 
     One probe job per module and interval (dcops_if_mib_15s, ...), from the inventory's scrape_tiers.
     """
-    from dcops_inventory import InventoryError, load_inventory
     from dcops_exporters.prometheus_render import RenderOptions
     from dcops_exporters.prometheus_render import render as render_files
 
-    try:
-        inv = load_inventory(inventory)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    inv = load_or_exit(inventory)
     try:
         opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
                              scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)

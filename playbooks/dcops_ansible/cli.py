@@ -5,6 +5,8 @@
     dcops ansible compliance --lab [--check]              # drift report in out/compliance
 `--lab` uses the running lab's address map (out/lab); `--address-map PATH` any other one.
 Without either, devices are contacted at their inventory addresses (production use).
+The inventory is `-i PATH`, else $DCOPS_INVENTORY, else the embedded MTPE one - the same
+choice the `dcops` Ansible inventory plugin makes.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from dcops_ansible.backup import run_backup
 from dcops_ansible.baseline import network_devices
 from dcops_ansible.compliance import check_device, write_report
 from dcops_ansible.hostvars import DEFAULT_GROUP_BY, build_view
-from dcops_inventory import AddressMap, InventoryError, load_inventory
+from dcops_inventory import AddressMap
+from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-INVENTORY = typer.Option(None, "--inventory", "-i", help="Inventory path (default: embedded MTPE).")
+INVENTORY = inventory_option()
 ADDRESS_MAP = typer.Option(None, "--address-map", help="Lab address map to connect through.")
 LAB = typer.Option(False, "--lab", help="Use the running lab's address map (out/lab/address-map.yaml).")
 LAB_DIR = typer.Option(Path("out/lab"), "--lab-dir", help="State directory of the lab for --lab.")
@@ -31,11 +34,7 @@ DEVICE = typer.Option(None, "--device", "-d", help="Only these devices (default:
 
 
 def _load(inventory: Path | None, address_map: Path | None, lab: bool, lab_dir: Path):
-    try:
-        inv = load_inventory(inventory)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    inv = load_or_exit(inventory)
     path = lab_dir / "address-map.yaml" if lab else address_map
     try:
         amap = AddressMap.load(path) if path else None
