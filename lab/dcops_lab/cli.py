@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from dcops_inventory.cli_common import inventory_option, load_or_exit, resolve_or_exit
+
 from dcops_lab.fakenos_process import DEFAULT_STATE_DIR, LabError, LabFleet, control, pid_alive, read_manifest, stop_pid
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -27,13 +29,13 @@ def _fail(msg: str) -> None:
 
 @app.command()
 def start(
-    inventory: Path = typer.Option(None, "--inventory", "-i", help="Inventory path (default: embedded MTPE)."),
+    inventory: Path = inventory_option(),
     device: list[str] = typer.Option(None, "--device", "-d", help="Serve only these devices."),
     base_port: int = typer.Option(None, "--base-port", help="Consecutive ports from here (default: free ports)."),
     state_dir: Path = STATE_DIR,
 ) -> None:
     """Start the FakeNOS switch fleet in the background."""
-    fleet = LabFleet(state_dir, inventory=inventory, devices=device or [], base_port=base_port)
+    fleet = LabFleet(state_dir, inventory=resolve_or_exit(inventory).path, devices=device or [], base_port=base_port)
     try:
         fleet.start()
     except LabError as exc:
@@ -93,7 +95,7 @@ def device_start(name: str, state_dir: Path = STATE_DIR) -> None:
 
 @app.command()
 def run(
-    inventory: Path = typer.Option(None, "--inventory", "-i", help="Inventory path (default: embedded MTPE)."),
+    inventory: Path = inventory_option(),
     workdir: Path = typer.Option(Path("out/lab-run"), "--workdir", help="Where backups, reports and lab state go."),
 ) -> None:
     """Run the whole toolchain against the simulated data center, then stop it all.
@@ -113,14 +115,10 @@ def run(
 
     from rich.console import Console
 
-    from dcops_inventory import InventoryError, load_inventory
     from dcops_lab.walkthrough import run_walkthrough
 
     console = Console()
-    try:
-        inv = load_inventory(inventory)
-    except InventoryError as exc:
-        _fail(f"the inventory is not valid:\n{exc}")
+    inv = load_or_exit(inventory)
     console.print(f"[bold]dcops lab run[/]: {inv.meta.title} — {len(inv.devices)} devices, "
                   f"{len(inv.vms)} VMs, {len(inv.services)} services; work in {workdir}")
     shutil.rmtree(workdir, ignore_errors=True)
@@ -129,7 +127,7 @@ def run(
         mark = "[green]PASS[/]" if step.ok else "[red]FAIL[/]"
         console.print(f"{mark} {step.name} ({step.cost()})\n     {step.detail}", highlight=False)
 
-    result = run_walkthrough(inv, workdir, report, inventory_path=inventory)
+    result = run_walkthrough(inv, workdir, report)
     passed = sum(s.ok for s in result.steps)
     cpu = [s.cpu_seconds for s in result.steps if s.cpu_seconds is not None]
     machine = [s.machine_cpu_seconds for s in result.steps if s.machine_cpu_seconds is not None]

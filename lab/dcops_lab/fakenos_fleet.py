@@ -29,6 +29,7 @@ from fakenos.core.nos import Nos
 from dcops_ansible import configtree
 from dcops_inventory import load_inventory
 from dcops_inventory.endpoints import AddressMap, Endpoint
+from dcops_inventory.location import resolve_inventory
 from dcops_lab.fakenos_devices import DeviceSpec, DeviceState
 from dcops_lab.fakenos_server import SharedKeySshServer
 from dcops_lab.fakenos_shell import DEVICES, LabShell
@@ -163,7 +164,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def serve(inventory: str | None, state_dir: Path, names: list[str] | None, base_port: int | None) -> None:
-    inv = load_inventory(inventory)
+    inv = load_inventory(resolve_inventory(inventory).path)  # --inventory, else $DCOPS_INVENTORY, else MTPE
     devices = lab_devices(inv, names)
     specs = [device_spec(inv, d) for d in devices]
     ports_list = list(range(base_port, base_port + len(specs))) if base_port else free_ports(len(specs))
@@ -202,7 +203,7 @@ def _remove_if_ours(state_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dcops_lab.fakenos_fleet", description=__doc__.splitlines()[0])
-    ap.add_argument("--inventory", default=None, help="inventory path (default: the embedded MTPE one)")
+    ap.add_argument("--inventory", default=None, help="inventory path (default: $DCOPS_INVENTORY, else the embedded MTPE one)")
     ap.add_argument("--state-dir", required=True, type=Path)
     ap.add_argument("--device", action="append", dest="devices", help="serve only these devices")
     ap.add_argument("--base-port", type=int, default=None, help="consecutive ports from here (default: free ports)")

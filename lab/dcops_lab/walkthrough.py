@@ -66,12 +66,13 @@ def lab_secret_env(inv: Inventory) -> dict[str, str]:
     return {ref: pysecrets.token_urlsafe(16) for ref in sorted(set(secret_env(inv).values()))}
 
 
-def _ansible_env(base: dict[str, str], workdir: Path, address_map: Path) -> dict[str, str]:
+def _ansible_env(base: dict[str, str], workdir: Path, address_map: Path, inventory: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update(base)
     env.update({
         "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         "DCOPS_LAB_ONLY": "1",
+        "DCOPS_INVENTORY": str(Path(inventory).resolve()),  # inventory/dcops.yml sets no inventory_path
         "DCOPS_ADDRESS_MAP": str(address_map),
         "DCOPS_BACKUP_REPO": str(workdir / "backups"),
         "DCOPS_BACKUP_METRICS": str(workdir / "metrics" / "dcops_config_backup.prom"),
@@ -139,9 +140,9 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 2
     return predicate()
 
 
-def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None],
-                    inventory_path: Path | None = None) -> Walkthrough:
-    """Run every stage, reporting each as it ends; stop everything before returning."""
+def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None]) -> Walkthrough:
+    """Run every stage on `inv` (every tool it starts reads `inv.root`), reporting each as it
+    ends; stop everything before returning."""
     from dcops_lab.fakenos_process import LabFleet
     from dcops_lab.snmp_monitoring import start_monitoring_lab
 
@@ -168,7 +169,7 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
         fleet_box: dict = {}
 
         def start_fleet() -> tuple[bool, str]:
-            fleet = LabFleet(workdir / "ssh-lab", inventory=inventory_path, env={**os.environ, **secrets_env})
+            fleet = LabFleet(workdir / "ssh-lab", inventory=inv.root, env={**os.environ, **secrets_env})
             fleet.start()
             running.callback(fleet.stop)
             fleet_box["fleet"] = fleet
@@ -186,7 +187,7 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
             return result
         stage("start SNMP agents, exporter and Prometheus", start_monitoring)
 
-        env = _ansible_env(secrets_env, workdir, fleet_box["fleet"].address_map_path)
+        env = _ansible_env(secrets_env, workdir, fleet_box["fleet"].address_map_path, inv.root)
         inventory_config = REPO / "inventory" / "dcops.yml"
 
         def backup() -> tuple[bool, str]:
