@@ -1,5 +1,12 @@
 """The single `dcops` command. Each domain package owns its sub-command group; this module
-only mounts them, so a group is added by writing its package, never by editing a chain here."""
+only mounts them, so a group is added by writing its package, never by editing a chain here.
+
+A group whose package is not installed at all (the planned capacity, availability and slo
+groups today) stays hidden. A group whose package is there but does not import - a missing
+dependency, a missing module, an error inside it - is a broken install: it stays listed,
+marked broken, every `dcops` run warns about it on stderr, and running it exits 1 with the
+import error instead of silently disappearing.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +28,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "availability": ("dcops_availability.cli", "Availability against the declared goals."),
     "slo": ("dcops_slo.cli", "Service level objectives and their rules."),
 }
-
-app = typer.Typer(
-    name="dcops",
-    help="Infrastructure as code and monitoring for a data center, derived from one inventory.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
+EXIT_BROKEN = 1
+REINSTALL = "reinstall with scripts/bootstrap.sh"
 
 
 def _version(value: bool) -> None:
@@ -37,26 +38,58 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-) -> None:
-    """dcops: the inventory under inventory/ is the single source of truth."""
+def import_group(module_name: str):
+    """The group's module; None when its package is absent; raises when it is there but broken."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name.partition(".")[0]:
+            return None  # the group's own package is not installed: a planned group
+        raise
 
 
-def _mount_groups() -> None:
-    for name, (module_name, help_text) in GROUPS.items():
+def _mount_broken(app: typer.Typer, name: str, help_text: str, reason: str) -> None:
+    @app.command(name, help=f"BROKEN: {help_text} ({reason})", short_help=f"BROKEN: {reason}", add_help_option=False,
+                 context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    def broken(ctx: typer.Context) -> None:
+        typer.echo(f"dcops {name}: this install is broken: {reason}; {REINSTALL}", err=True)
+        raise typer.Exit(EXIT_BROKEN)
+
+
+def make_app(groups: dict[str, tuple[str, str]] = GROUPS) -> typer.Typer:
+    app = typer.Typer(
+        name="dcops",
+        help="Infrastructure as code and monitoring for a data center, derived from one inventory.\n\n"
+             "Every command reads the inventory given with -i/--inventory, else $DCOPS_INVENTORY, "
+             "else the embedded MTPE one (inventory/mtpe).",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode="rich",
+    )
+    broken: dict[str, str] = {}
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                     help="Print the version and exit."),
+    ) -> None:
+        """dcops: the inventory under inventory/ is the single source of truth."""
+        for name, reason in broken.items():
+            typer.echo(f"dcops: warning: command group {name!r} is broken: {reason}; {REINSTALL}", err=True)
+
+    for name, (module_name, help_text) in groups.items():
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only a group whose own package is absent is skipped; a broken import inside it is a bug.
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        app.add_typer(module.app, name=name, help=help_text)
+            module = import_group(module_name)
+        except Exception as exc:  # ImportError, SyntaxError, or anything its import raised
+            broken[name] = f"cannot import {module_name}: {type(exc).__name__}: {exc}"
+            _mount_broken(app, name, help_text, broken[name])
+            continue
+        if module is not None:
+            app.add_typer(module.app, name=name, help=help_text)
+    return app
 
 
-_mount_groups()
+app = make_app()
 
 
 def main() -> None:
