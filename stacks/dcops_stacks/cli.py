@@ -45,8 +45,7 @@ def config_cmd(inventory: Path = InventoryOpt,
                         "them as dcops:inventory, relative to this directory.")) -> None:
     """Write Pulumi.primary.yaml and Pulumi.alternate.yaml from the inventory (keeps set secrets).
 
-    The inventory is -i, else $DCOPS_INVENTORY, else the embedded MTPE one; anything but the
-    embedded one is written into the stack config, so `pulumi up` later reads the same data."""
+    An inventory other than the embedded one is recorded in the stack config, so `pulumi up` reads the same data."""
     inv = _load(inventory)
     try:
         written = write_all(inv, stacks_dir)
