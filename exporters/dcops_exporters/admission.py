@@ -61,7 +61,7 @@ class ServiceTimes:
 class Admission:
     """Bounded concurrency with deadline-aware queueing; `acquire` then `release`."""
 
-    def __init__(self, initial_limit: float = 8, min_limit: float = 1, max_limit: float = 512,
+    def __init__(self, initial_limit: float = 8, min_limit: float = 2, max_limit: float = 512,
                  clock: Callable[[], float] = time.monotonic):
         self.limit, self.min_limit, self.max_limit = float(initial_limit), float(min_limit), float(max_limit)
         self.clock = clock
@@ -137,8 +137,10 @@ class Admission:
         now = self.clock()
         congested = (completed and seconds > 0.5 * budget) or (not completed and answered)
         if congested:
-            # At most one decrease per typical probe time: one slow burst is one signal.
-            if now - self._last_decrease > self.times.overall:
+            # Only a probe started after the last decrease says the smaller bound is still
+            # too big (TCP reacts once per round trip the same way): the slow probes of one
+            # burst are one signal, not one each.
+            if now - seconds >= self._last_decrease:
                 self.limit = max(self.min_limit, self.limit * 0.8)
                 self._last_decrease = now
         elif completed and self.in_flight + len(self._queue) >= int(self.limit):
