@@ -195,7 +195,7 @@ def _write_site(out: Path, site: _Site, n_site: int, rnd: random.Random, common:
                        "type": kind, "provenance": A})
 
     # power: two UPS (not racked), A and B feeds to every rack
-    for side, n in (("A", 1), ("B", 2)):
+    for _side, n in (("A", 1), ("B", 2)):
         device(f"{sn}-ups-{n:02d}", "ups", "synth-ups", ups={"capacity_kva": 50, "runtime_minutes": 15})
     feeds = [{"name": f"{sn}-feed-{side.lower()}", "site": sn, "ups": f"{sn}-ups-{n:02d}", "side": side,
               "max_power_w": 40000, "provenance": A} for side, n in (("A", 1), ("B", 2))]

@@ -29,9 +29,9 @@ def main() -> None:
     inv, t_load = timed(load_inventory, repeats)
     print(f"load_inventory            {t_load * 1000:8.1f} ms (median of {repeats})")
     for stack in ("primary", "alternate"):
-        _, t_plan = timed(lambda: plan_site(inv, stack), repeats)
-        resources, t_run = timed(lambda: run_program(inv, stack), repeats)
-        violations, t_pol = timed(lambda: run_policies(resources), repeats)
+        _, t_plan = timed(lambda stack=stack: plan_site(inv, stack), repeats)
+        resources, t_run = timed(lambda stack=stack: run_program(inv, stack), repeats)
+        violations, t_pol = timed(lambda resources=resources: run_policies(resources), repeats)
         print(f"{stack:9} plan_site         {t_plan * 1000:8.1f} ms")
         print(f"{stack:9} program (mocks)   {t_run * 1000:8.1f} ms  {len(resources)} resources")
         print(f"{stack:9} policies          {t_pol * 1000:8.1f} ms  {len(violations)} violations")

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import typer
 
-from dcops_inventory.cli_common import inventory_option, load_or_exit
-
 from dcops_exporters import DEFAULT_PORT
+from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -40,11 +39,11 @@ def serve(
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
-    from dcops_inventory import AddressMap
+    from prometheus_client import disable_created_metrics
+
     from dcops_exporters.probe import Prober
     from dcops_exporters.server import Exporter
-
-    from prometheus_client import disable_created_metrics
+    from dcops_inventory import AddressMap
 
     disable_created_metrics()  # `_created` series double the exporter's own metrics for no use
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -56,14 +55,14 @@ def serve(
             amap = AddressMap.load(address_map)
         except (OSError, ValueError) as exc:
             typer.echo(f"--address-map: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
     exporter = Exporter(Prober(inv, amap, max_concurrent_probes=max_concurrent_probes),
                         default_timeout=default_timeout, max_timeout=max_timeout)
     try:
         httpd = exporter.bind(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     logging.getLogger("dcops.exporter").info(
         "listening on %s:%d, %d devices, modules loaded", *httpd.server_address[:2], len(inv.devices))
     try:

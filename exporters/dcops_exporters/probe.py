@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
-from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
-from dcops_inventory.secrets import SecretUnavailable
-from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
 from dcops_exporters.admission import Admission, Refused
+from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
 from dcops_exporters.snmp import SnmpClient, SnmpError
 from dcops_exporters.targets import InventoryIndex, snmp_auth, snmp_endpoint
+from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
+from dcops_inventory.secrets import SecretUnavailable
 
 load_builtin_modules()
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from dcops_inventory.cli_common import inventory_option, load_or_exit
-
 from dcops_exporters import DEFAULT_PORT
+from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -76,6 +75,6 @@ def render(
         files = render_files(inv, opts)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     changed, removed = write_tree(out, files)
     typer.echo(f"{out}: {len(files)} files ({len(changed)} changed, {len(removed)} stale removed)")

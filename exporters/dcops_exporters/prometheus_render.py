@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import yaml
 
-from dcops_inventory import Inventory
-from dcops_inventory.models import ScrapeTier
-from dcops_inventory.models.monitoring import DEFAULT_TIMEOUT_MS, duration_ms, format_duration
 from dcops_exporters import DEFAULT_PORT
 from dcops_exporters.modules import MODULES, load_builtin_modules
 from dcops_exporters.targets import InventoryIndex
+from dcops_inventory import Inventory
+from dcops_inventory.models import ScrapeTier
+from dcops_inventory.models.monitoring import DEFAULT_TIMEOUT_MS, duration_ms, format_duration
 
 load_builtin_modules()
 

@@ -16,8 +16,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from gufo.snmp import (
-    Aes128Key, Aes256Key, DesKey, KeyExpansion, Md5Key, NoSuchInstance, Sha1Key, Sha256Key,
-    Sha512Key, User,
+    Aes128Key,
+    Aes256Key,
+    DesKey,
+    KeyExpansion,
+    Md5Key,
+    NoSuchInstance,
+    Sha1Key,
+    Sha256Key,
+    Sha512Key,
+    User,
 )
 from gufo.snmp import SnmpError as GufoError
 from gufo.snmp.aio.client import SnmpSession
@@ -147,7 +155,7 @@ class SnmpClient:
         for start in range(0, len(oids), MAX_VARBINDS):
             chunk = {_dotted(o): o for o in oids[start:start + MAX_VARBINDS]}
             try:
-                values = await self._retrying(lambda: session.get_many(list(chunk)))
+                values = await self._retrying(lambda names=list(chunk): session.get_many(names))
             except NoSuchInstance:
                 values = {}
             for name, value in values.items():

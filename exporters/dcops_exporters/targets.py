@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dcops_exporters.snmp import SnmpAuth
 from dcops_inventory import AddressMap, Endpoint, Inventory, resolve_endpoint
 from dcops_inventory.models import Circuit, Device
 from dcops_inventory.secrets import resolve_secret
-from dcops_exporters.snmp import SnmpAuth
-
 
 # Circuit kinds that carry data traffic; PRI voice trunks are measured in calls, not octets.
 DATA_CIRCUIT_KINDS = ("internet", "wan", "mpls", "dark_fiber")

@@ -5,11 +5,11 @@
     inv.devices_by_role("core_switch")
 """
 
+from dcops_inventory import checks_planning as _checks_planning  # noqa: F401  (registers its checks)
 from dcops_inventory.endpoints import AddressMap, Endpoint, UnsafeTargetError, resolve_endpoint
 from dcops_inventory.errors import InventoryError, Problem
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import DEFAULT_INVENTORY, load_inventory
-from dcops_inventory import checks_planning as _checks_planning  # noqa: F401  (registers its checks)
 
 __all__ = [
     "DEFAULT_INVENTORY", "AddressMap", "Endpoint", "Inventory", "InventoryError", "Problem",

@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_or_exit
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
-from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_or_exit
 from dcops_inventory.loader import inventory_files, load_inventory
 from dcops_inventory.summary import TABLE_TITLES, summary
 

@@ -15,10 +15,10 @@ from typing import Optional
 
 import typer
 
+from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
 from dcops_inventory.diff import DiffResult, RevisionError, diff_revisions, locate
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
-from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
 from dcops_inventory.output import FORMATS, render
 from dcops_inventory.reports import Report, eol_report, racks_report
 from dcops_inventory.views import QueryError, run_query

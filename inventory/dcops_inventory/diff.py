@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dcops_inventory.errors import InventoryError, Problem
+from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import load_inventory
 from dcops_inventory.models import COLLECTIONS
-
 
 _ORDER = ["meta", *COLLECTIONS]  # the meta block is compared too, as one record
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from dcops_ansible.configtree import Node
 
-
 BOOT_AGE_MINUTES = 20 * 24 * 60 + 13 * 60  # lab devices claim to have booted ~20 days ago
 
 

@@ -68,9 +68,9 @@ class Dialect:
     def filter(text: str, pipe: str) -> str:
         verb, _, arg = pipe.strip().partition(" ")
         if verb in ("include", "grep", "i"):
-            return "\n".join(l for l in text.splitlines() if re.search(arg, l))
+            return "\n".join(line for line in text.splitlines() if re.search(arg, line))
         if verb in ("exclude", "e"):
-            return "\n".join(l for l in text.splitlines() if not re.search(arg, l))
+            return "\n".join(line for line in text.splitlines() if not re.search(arg, line))
         return text
 
     def exec(self, cmd: str) -> str | None:
@@ -148,7 +148,7 @@ class CiscoIos(Dialect):
 
     def running_config(self) -> list[str]:
         body = configtree.render_indented(self.state.tree)
-        text_len = sum(len(l) + 1 for l in body)
+        text_len = sum(len(line) + 1 for line in body)
         return ["Building configuration...", "", f"Current configuration : {text_len} bytes", "!",
                 f"! Last configuration change at {_stamp(self.state.changed)} by netadmin",
                 f"! NVRAM config last updated at {_stamp(self.state.changed)} by netadmin",

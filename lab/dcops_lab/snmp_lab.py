@@ -359,7 +359,14 @@ async def _wait_ready_v3(lab: SnmpLab, names: list[str], ports: dict[str, int], 
 async def usm_answers(port: int, user: LabUsmUser) -> bool:
     """Does the agent answer sysName.0 to `user` (authenticated, decrypted, from its data)?"""
     from pysnmp.hlapi.v3arch.asyncio import (
-        ContextData, ObjectIdentity, ObjectType, SnmpEngine, UdpTransportTarget, UsmUserData, auth, get_cmd,
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        SnmpEngine,
+        UdpTransportTarget,
+        UsmUserData,
+        auth,
+        get_cmd,
     )
 
     auth_protocols = {"MD5": auth.USM_AUTH_HMAC96_MD5, "SHA": auth.USM_AUTH_HMAC96_SHA,

@@ -12,7 +12,12 @@ every failure is one of the exceptions in `dcops_access.errors`.
 from dcops_access.bulk import HostResult, run_bulk
 from dcops_access.drivers import DRIVERS, Connection, open_connection
 from dcops_access.errors import (
-    AccessError, AuthenticationFailed, CommandFailed, ConnectFailed, CredentialsMissing, TargetRefused,
+    AccessError,
+    AuthenticationFailed,
+    CommandFailed,
+    ConnectFailed,
+    CredentialsMissing,
+    TargetRefused,
 )
 from dcops_access.targets import Target, target_for
 

@@ -9,10 +9,15 @@ they are re-raised as `dcops_access.errors` types naming the device.
 from __future__ import annotations
 
 import socket
+
 import paramiko
 from netmiko import ConnectHandler
 from netmiko.exceptions import (
-    ConfigInvalidException, NetmikoAuthenticationException, NetmikoTimeoutException, ReadException, ReadTimeout,
+    ConfigInvalidException,
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadException,
+    ReadTimeout,
 )
 
 from dcops_access.errors import AccessError, AuthenticationFailed, CommandFailed, ConnectFailed

@@ -40,7 +40,7 @@ def _load(inventory: Path | None, address_map: Path | None, lab: bool, lab_dir: 
         amap = AddressMap.load(path) if path else None
     except (OSError, ValueError) as exc:
         typer.echo(f"dcops ansible: address map {path}: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     return inv, amap
 
 
@@ -58,7 +58,7 @@ def inventory(
                           inventory_source=str(inv.root))
     except ValueError as exc:
         typer.echo(f"dcops ansible: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if list_:
         out = {"_meta": {"hostvars": view.hosts},
                "all": {"children": sorted(view.groups), "vars": view.all_vars}}

@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 
 from dcops_inventory.cli_common import inventory_option, load_or_exit
-
 from dcops_stacks import STACKS
 from dcops_stacks.config import write_all, write_atomic
 from dcops_stacks.errors import StackError

@@ -14,7 +14,6 @@ from pathlib import Path
 import yaml
 
 from dcops_inventory import DEFAULT_INVENTORY, Inventory
-
 from dcops_stacks import STACKS
 from dcops_stacks.errors import StackError
 from dcops_stacks.plan import stack_site

@@ -8,7 +8,6 @@ vSphere inventory path; `properties` leaves out `clone` (VMs are adopted, never 
 from __future__ import annotations
 
 from dcops_inventory import Inventory
-
 from dcops_stacks.mockrun import run_program
 from dcops_stacks.plan import plan_site
 from dcops_stacks.policies import VM

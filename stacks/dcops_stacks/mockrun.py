@@ -21,7 +21,6 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.sync_await import _ensure_event_loop
 
 from dcops_inventory import Inventory
-
 from dcops_stacks import PROJECT
 from dcops_stacks.config import SECRET_KEYS, stack_config
 from dcops_stacks.program import STACKS_DIR, main

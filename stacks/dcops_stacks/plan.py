@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dcops_inventory import Inventory
-
 from dcops_stacks.errors import StackError
 from dcops_stacks.guest import guest_id
 

@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from dcops_inventory import Inventory
-
 from dcops_stacks.mockrun import PlannedResource, run_program
 from dcops_stacks.plan import stack_site
 from dcops_stacks.policies import POLICIES, Violation, run_policies

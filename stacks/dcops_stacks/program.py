@@ -13,7 +13,6 @@ import pulumi_vsphere as vsphere
 
 from dcops_inventory import Inventory, load_inventory
 from dcops_inventory.location import InventoryLocationError, resolve_inventory
-
 from dcops_stacks.affinity import RedundancyGroup, RedundancyGroupArgs
 from dcops_stacks.compute import ComputeCluster, ComputeClusterArgs
 from dcops_stacks.errors import StackError

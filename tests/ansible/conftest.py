@@ -7,7 +7,6 @@ import secrets
 import shutil
 
 import pytest
-
 from ansible_testlib import FIXTURE_INVENTORY, LAB_DEVICES, base_env
 
 

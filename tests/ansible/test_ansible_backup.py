@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ansible_testlib import LAB_DEVICES, playbook, recap
 
 

@@ -6,7 +6,6 @@ import json
 import subprocess
 
 import pytest
-
 from ansible_testlib import REPO, playbook, recap
 
 

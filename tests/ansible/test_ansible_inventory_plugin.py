@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from ansible_testlib import REPO, base_env
 
 GOLDEN = Path(__file__).parent / "golden"

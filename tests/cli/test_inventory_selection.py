@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 
 from dcops.cli import app
 from dcops_inventory.loader import DEFAULT_INVENTORY
-from dcops_inventory.location import (DEFAULT_ORIGIN, ENV_VAR, OPTION_ORIGIN, InventoryLocationError,
-                                      resolve_inventory)
+from dcops_inventory.location import DEFAULT_ORIGIN, ENV_VAR, OPTION_ORIGIN, InventoryLocationError, resolve_inventory
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "tests" / "fixtures" / "valid" / "minimal.yaml"  # devices hq-core-01, hq-core-02

@@ -7,13 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from conftest import LAB_INVENTORY
 
 from dcops_inventory import AddressMap, Endpoint
 from dcops_lab.snmp_faults import FaultAgent
 from dcops_lab.snmp_lab import free_udp_ports
 from dcops_lab.snmp_services import start_dcops_exporter
-
-from conftest import LAB_INVENTORY
 
 pytestmark = pytest.mark.slow
 

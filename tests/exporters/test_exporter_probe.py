@@ -41,11 +41,11 @@ def test_if_mib_probe_reports_every_inventory_port_with_inventory_labels(exporte
     speeds = by_interface(r.text, "dcops_interface_speed_bytes_per_second")
     assert speeds == {p.name: p.speed_mbps * 1e6 / 8 for p in ports}
     assert set(by_interface(r.text, "dcops_interface_receive_bytes_total")) == {p.name for p in ports}
-    info = {dict(l)["interface"]: dict(l) for (n, l), _ in s.items() if n == "dcops_interface_info"}
+    info = {dict(labels)["interface"]: dict(labels) for (n, labels), _ in s.items() if n == "dcops_interface_info"}
     uplink = info["TenGigabitEthernet1/1/1"]
     assert (uplink["description"], uplink["role"], uplink["peer"]) == ("uplink sc-core-01", "uplink", "sc-core-01:Ethernet1")
     # no site/role baked into metrics: those are target labels from file_sd
-    assert not any("site" in dict(l) for (n, l) in s)
+    assert not any("site" in dict(labels) for (_n, labels) in s)
 
 
 def test_counters_grow_at_a_plausible_rate(exporter, lab_inventory):

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import LAB_INVENTORY
 from prometheus_client.parser import text_string_to_metric_families
 
 from dcops_inventory import load_inventory
 from dcops_lab.snmp_lab import start_snmp_lab, usm_answers
 from dcops_lab.snmp_services import start_dcops_exporter
 from dcops_lab.snmp_wire import snmp_get
-
-from conftest import LAB_INVENTORY
 
 pytestmark = pytest.mark.slow
 

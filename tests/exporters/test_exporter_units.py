@@ -135,7 +135,6 @@ def test_admission_drops_a_waiter_whose_time_ran_out_and_serves_the_next():
 
 
 def test_admission_bound_shrinks_when_live_devices_slow_down_not_for_a_dead_one():
-    import asyncio
 
     from dcops_exporters.admission import Admission
 
@@ -222,7 +221,7 @@ def test_if_mib_learns_ifnames_once_and_relearns_when_an_index_appears(lab_inven
 
     names = {(1,): b"TenGigabitEthernet1/1/1"}  # the client hands back bytes and ints
     table = {IF_NAME: names}
-    for col, (metric, *_rest) in COLUMNS.items():
+    for col in COLUMNS:
         table[col] = {(1,): 1, (7,): 1}
     fake = _FakeSnmp(table)
     cache = IfNameCache()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dcops_inventory import AddressMap, Endpoint, UnsafeTargetError, resolve_endpoint
+from dcops_inventory import AddressMap, Endpoint, UnsafeTargetError, load_inventory, resolve_endpoint
 from dcops_inventory.secrets import SecretUnavailable, resolve_secret
-from dcops_inventory import load_inventory
 
 
 def test_lab_only_refuses_inventory_addresses():

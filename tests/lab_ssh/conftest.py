@@ -7,7 +7,6 @@ import secrets
 import shutil
 
 import pytest
-
 from lab_ssh_testlib import DEVICES, FIXTURE_INVENTORY, clean_env
 
 

@@ -11,9 +11,8 @@ import subprocess
 import time
 
 import pytest
-from ntc_templates.parse import parse_output
-
 from lab_ssh_testlib import FIXTURE_INVENTORY, REPO, clean_env
+from ntc_templates.parse import parse_output
 
 
 @pytest.mark.slow

@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import LAB_INVENTORY
 
 from dcops_exporters.prometheus_render import RenderOptions, render
-
-from conftest import LAB_INVENTORY
 
 needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus) missing")
 

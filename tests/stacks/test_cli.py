@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import MINI  # noqa: E402  (tests/stacks is on sys.path under pytest's rootdir import mode)
 from typer.testing import CliRunner
 
 from dcops_stacks.cli import app
 from dcops_stacks.config import render
 from dcops_stacks.program import STACKS_DIR
-
-from conftest import MINI  # noqa: E402  (tests/stacks is on sys.path under pytest's rootdir import mode)
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

@@ -6,12 +6,11 @@ import shutil
 
 import pytest
 import yaml
+from conftest import MINI  # noqa: E402
 
 from dcops_inventory import load_inventory
 from dcops_stacks.errors import StackError
 from dcops_stacks.plan import plan_site, stack_site
-
-from conftest import MINI  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ ID_DERIVED = {
     "vsphere:": {"resourcePoolId", "hostSystemId", "datastoreId", "datastoreClusterId", "computeClusterId",
                  "virtualMachineIds", "hostSystemIds", "datacenterId", "datacenter", "categoryId", "tags",
                  "networkInterfaces", "folder", "distributedVirtualSwitchUuid", "parentResourcePoolId", "hosts",
-                 "moid", "resourcePoolId"},
+                 "moid"},
     "dcops:": {"clusterId", "resourcePoolId", "vmIds", "switchId", "datacenterId", "datastoreClusterId"},
 }
 

@@ -16,9 +16,9 @@ from typing import ClassVar
 
 from prometheus_client.core import Metric
 
-from dcops_inventory.models import Device
 from dcops_exporters.snmp import SnmpClient
 from dcops_exporters.targets import InventoryIndex
+from dcops_inventory.models import Device
 
 
 class ProbeLog:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 
-from dcops_inventory.models import Device
 from dcops_exporters.modules import Module, ProbeContext, interface_names, register
 from dcops_exporters.snmp import oid
 from dcops_exporters.targets import InventoryIndex
+from dcops_inventory.models import Device
 
 HC_IN, HC_OUT, HIGH_SPEED = oid("1.3.6.1.2.1.31.1.1.1.6"), oid("1.3.6.1.2.1.31.1.1.1.10"), oid("1.3.6.1.2.1.31.1.1.1.15")
 OPER_STATUS = oid("1.3.6.1.2.1.2.2.1.8")

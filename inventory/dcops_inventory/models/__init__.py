@@ -3,12 +3,25 @@
 from dcops_inventory.models.access import Credentials, Secret, SnmpProfile
 from dcops_inventory.models.base import Record
 from dcops_inventory.models.dcim import (
-    Cable, Device, DeviceType, Interface, InterfaceTemplate, Location, PowerFeed, Rack, Site,
+    Cable,
+    Device,
+    DeviceType,
+    Interface,
+    InterfaceTemplate,
+    Location,
+    PowerFeed,
+    Rack,
+    Site,
 )
 from dcops_inventory.models.ipam import Circuit, IpAddress, Prefix, Vlan, Vrf
 from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
 from dcops_inventory.models.planning import (
-    ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
+    ClusterPlan,
+    Counterpart,
+    Datastore,
+    DatastoreCluster,
+    HostCapacity,
+    VmPlacement,
 )
 from dcops_inventory.models.seed import AssetPool, Discrepancy, Meta, SeedRow, StaffRole
 from dcops_inventory.models.services import AvailabilityGoal, ExternalParty, RedundancyGroup, Service

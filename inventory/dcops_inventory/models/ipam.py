@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Interface, IPv4Network
+from typing import Annotated
 
 from pydantic import Field
 
 from dcops_inventory.choices import CircuitKind, PrefixRole, VlanRole
 from dcops_inventory.models.base import Name, PositiveInt, Provenance, Record, StrictInt, Text
-from typing import Annotated
 
 
 class Vrf(Record):

@@ -12,7 +12,13 @@ from pydantic import Field, StrictStr
 
 from dcops_inventory.choices import AssetCategory, Ownership, SeedTable
 from dcops_inventory.models.base import (
-    Name, NonNegInt, Part, PositiveInt, Provenance, Record, Text,
+    Name,
+    NonNegInt,
+    Part,
+    PositiveInt,
+    Provenance,
+    Record,
+    Text,
 )
 
 

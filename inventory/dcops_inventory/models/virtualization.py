@@ -6,7 +6,13 @@ from ipaddress import IPv4Interface
 
 from dcops_inventory.choices import ClusterType, SiteStatus, VmPlatform, VmStatus
 from dcops_inventory.models.base import (
-    Bool, Name, NonNegNumber, PositiveInt, Provenance, Record, Text,
+    Bool,
+    Name,
+    NonNegNumber,
+    PositiveInt,
+    Provenance,
+    Record,
+    Text,
 )
 
 

@@ -172,9 +172,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return str(location.path)
 
     def _build(self, path, inv_path):
-        from dcops_ansible import compiled
+        from dcops_ansible import compiled, runtime
         from dcops_ansible.hostvars import build_view
-        from dcops_ansible import runtime
         from dcops_inventory import AddressMap, InventoryError
 
         base = os.path.dirname(os.path.abspath(path))

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Static checks CI runs before the tests: ruff (pyflakes, bugbear, import order) and the
+# import-layer contracts of pyproject.toml (the inventory imports nothing derived from it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/ruff check dcops inventory playbooks exporters stacks lab bench tests scripts
+.venv/bin/lint-imports
