@@ -11,15 +11,7 @@ from typing import Annotated
 from pydantic import Field, StrictStr
 
 from dcops_inventory.choices import AssetCategory, Ownership, SeedTable
-from dcops_inventory.models.base import (
-    Name,
-    NonNegInt,
-    Part,
-    PositiveInt,
-    Provenance,
-    Record,
-    Text,
-)
+from dcops_inventory.models.base import Name, NonNegInt, Part, PositiveInt, Provenance, Record, Text
 
 
 class SeedRow(Record):

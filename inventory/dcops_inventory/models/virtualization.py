@@ -5,15 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Interface
 
 from dcops_inventory.choices import ClusterType, SiteStatus, VmPlatform, VmStatus
-from dcops_inventory.models.base import (
-    Bool,
-    Name,
-    NonNegNumber,
-    PositiveInt,
-    Provenance,
-    Record,
-    Text,
-)
+from dcops_inventory.models.base import Bool, Name, NonNegNumber, PositiveInt, Provenance, Record, Text
 
 
 class Cluster(Record):
