@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from dcops_inventory.errors import Problem
+from dcops_inventory.errors import CROSS_RECORD, Problem
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models.monitoring import ScrapeTier, format_duration
 
@@ -26,7 +26,7 @@ class Context:
         src = self.inv.source_of(collection, key)
         top = field.split(".")[0].split("[")[0]
         file, line = (src.file, src.line_of(top)) if src else (str(self.inv.root), 1)
-        return Problem(file, line, f"{collection}[{key}].{field}", reason)
+        return Problem(file, line, f"{collection}[{key}].{field}", reason, CROSS_RECORD)
 
     def exists(self, collection: str, key: str) -> bool:
         return key in self.raw_keys.get(collection, ()) or key in self.inv.index(collection)

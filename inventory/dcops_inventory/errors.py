@@ -1,8 +1,13 @@
-"""Validation findings, always located: `file:line: field: reason`."""
+"""Validation findings, always located: `file:line: field: reason`, root causes first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# What a problem is about, in the order a user should read them: a file that could not be
+# read explains the records missing from it, a record that failed its schema explains the
+# references to it, and a line saying what could not be checked comes last.
+FILE, RECORD, CROSS_RECORD, UNCHECKED = range(4)
 
 
 @dataclass(frozen=True, order=True)
@@ -11,14 +16,20 @@ class Problem:
     line: int
     field: str
     reason: str
+    stage: int = field(default=RECORD, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"
 
 
+def _reading_order(p: Problem) -> tuple:
+    return (p.stage, p.file, p.line, p.field, p.reason)
+
+
 class InventoryError(Exception):
-    """The inventory did not validate; `problems` holds every finding, not just the first."""
+    """The inventory did not validate; `problems` holds every finding, not just the first,
+    root causes first (see the stages above), then by file and line."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=_reading_order)
         super().__init__(f"{len(self.problems)} inventory error(s)\n" + "\n".join(map(str, self.problems)))

@@ -2,7 +2,8 @@
 
 Order of work: parse each YAML file, check the top-level keys, refuse plaintext secrets,
 validate each record on its own (pydantic), then run the cross-record checks. Nothing
-stops at the first problem: a user fixing a file wants the whole list at once.
+stops at the first problem: a user fixing a file wants the whole list at once, root cause
+first (errors.py).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dcops_inventory.errors import InventoryError, Problem
+from dcops_inventory.errors import FILE, RECORD, InventoryError, Problem
 from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory, Source
 from dcops_inventory.models import COLLECTIONS, Meta
-from dcops_inventory.yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
+from dcops_inventory.yamlsource import InvalidScalar, LineDict, LineList, YamlSyntaxError, load_yaml
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parents[1] / "mtpe"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -26,6 +27,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Keys that would hold a secret's value. Fields that *reference* a secret end in `_secret`.
 _SECRET_KEY = re.compile(r"(password|passwd|passphrase|community|token|api_key|private_key|secret)$")
 _SECRET_REF_SUFFIX = "_secret"
+_ECHO_MAX = 60  # characters of a wrong value quoted back
 
 
 def inventory_files(path: Path) -> list[Path]:
@@ -73,7 +75,7 @@ def _walk_line(raw, loc: tuple) -> int:
     return line
 
 
-def _pydantic_reason(err: dict, model_fields: set[str]) -> str:
+def _pydantic_reason(err: dict) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key"
@@ -83,8 +85,13 @@ def _pydantic_reason(err: dict, model_fields: set[str]) -> str:
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     value = err.get("input")
+    if isinstance(value, InvalidScalar):
+        return value.reason
     if isinstance(value, (str, int, float, bool)):
-        msg += f" (got {type(value).__name__} {value!r})"
+        shown = repr(value)
+        if len(shown) > _ECHO_MAX:
+            shown = f"{shown[:_ECHO_MAX - 12]}... ({len(shown)} characters)"
+        msg += f" (got {type(value).__name__} {shown})"
     return msg
 
 
@@ -143,17 +150,19 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     for file in files:
         shown = _display(file)
         try:
-            doc, duplicates = load_yaml(file)
+            doc, issues = load_yaml(file)
         except YamlSyntaxError as exc:
-            problems.append(Problem(shown, exc.line, "yaml", exc.reason))
+            problems.append(Problem(shown, exc.line, "yaml", exc.reason, FILE))
             continue
-        for line, key in duplicates:
-            problems.append(Problem(shown, line, key, "duplicate key in the same mapping"))
-        if doc is None:
+        for line, field, reason, whole_file in issues:
+            problems.append(Problem(shown, line, field, reason, FILE if whole_file else RECORD))
+        if doc is None or (isinstance(doc, LineDict) and not doc):
+            problems.append(Problem(shown, 1, "document", "file is empty (an inventory file holds "
+                                                          "collections of records, or meta)", FILE))
             continue
         if not isinstance(doc, LineDict):
             problems.append(Problem(shown, getattr(doc, "line", 1), "document",
-                                    "an inventory file must be a mapping of collections"))
+                                    "an inventory file must be a mapping of collections", FILE))
             continue
         for top, body in doc.items():
             line = doc.line_of(top)
@@ -167,7 +176,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 except ValidationError as exc:
                     for err in exc.errors():
                         problems.append(Problem(shown, _walk_line(body, err["loc"]),
-                                                _field_path("meta", err["loc"]), _pydantic_reason(err, set())))
+                                                _field_path("meta", err["loc"]), _pydantic_reason(err)))
                 continue
             if top not in COLLECTIONS:
                 close = difflib.get_close_matches(str(top), list(COLLECTIONS) + ["meta"], n=1)
@@ -199,7 +208,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
                         loc = _strip_union_tags(loc)
                         problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
-                                                _pydantic_reason(err, set(model.model_fields))))
+                                                _pydantic_reason(err)))
                     raw_keys[top].update(_raw_names(top, [raw]))
                     continue
                 key = rec.key

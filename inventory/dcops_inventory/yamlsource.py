@@ -8,6 +8,7 @@ parser is used when present: the 50k-device benchmark depends on it.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import yaml
@@ -41,6 +42,25 @@ class YamlSyntaxError(ValueError):
         self.reason = reason
 
 
+class InvalidScalar(str):
+    """The text of a scalar YAML typed (date, integer) but could not build; `reason` says why.
+
+    A text field takes it as the string it is; any other field's error shows `reason`."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> "InvalidScalar":
+        self = super().__new__(cls, text)
+        self.reason = reason
+        return self
+
+
+# A document may repeat what its aliases point at, but not grow beyond this many values
+# per value it actually spells out: the secret scan and the record checks walk the expansion.
+ALIAS_GROWTH = 10
+ALIAS_ALLOWANCE = 100_000
+
+
 class _Loader(_BaseLoader):
     def __init__(self, stream):
         super().__init__(stream)
@@ -68,6 +88,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
     for key_node, value_node in node.value:
         key = _value(loader, key_node)
         key_line = key_node.start_mark.line + 1
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a single value, not a list or mapping",
+                                                    key_node.start_mark)
         if key in key_lines:
             loader.duplicate_keys.append((key_line, str(key)))
         data[key] = _value(loader, value_node)
@@ -106,23 +129,141 @@ def _fast_resolver():
     return resolve
 
 
+def _kept_as_text(build, what: str):
+    """A constructor that turns a scalar it cannot build into an InvalidScalar."""
+
+    def construct(loader: _Loader, node):
+        try:
+            return build(loader, node)
+        except (ValueError, OverflowError) as exc:
+            text = str(node.value)
+            if what == "integer":  # the only failure: more digits than int() accepts; never echo them
+                return InvalidScalar(text, f"integer of {len(text)} characters is far too large")
+            return InvalidScalar(text, f"{text!r} is not a valid {what}: {exc}")
+
+    return construct
+
+
 _Loader.resolve = _fast_resolver()
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        _kept_as_text(_BaseLoader.yaml_constructors["tag:yaml.org,2002:timestamp"], "date"))
+_Loader.add_constructor("tag:yaml.org,2002:int",
+                        _kept_as_text(_BaseLoader.yaml_constructors["tag:yaml.org,2002:int"], "integer"))
 
 
-def load_yaml(path: Path) -> tuple[object, list[tuple[int, str]]]:
-    """Parse one file; returns (document, [(line, duplicate key)]) or raises YamlSyntaxError."""
-    with open(path, "rb") as fh:
-        loader = _Loader(fh)
-        try:
-            doc = loader.get_single_data()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise YamlSyntaxError(line, f"YAML syntax error: {exc.problem or exc.context}") from None
-        except yaml.YAMLError as exc:
-            raise YamlSyntaxError(1, f"YAML syntax error: {exc}") from None
-        finally:
-            loader.dispose()
-    return doc, loader.duplicate_keys
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character index."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _decode(raw: bytes) -> tuple[str | bytes, list[tuple[int, str, str, bool]]]:
+    """The text to parse and, for bytes that are not UTF-8, an issue naming the first."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw, []  # YAML allows UTF-16 with a BOM; the parser reads it
+    try:
+        raw.decode("utf-8")
+        return raw, []
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    head = raw[:start].decode("utf-8", errors="replace")
+    line, col = _line_col(head, len(head))
+    text = raw.decode("utf-8", errors="replace")
+    return text, [(line, "encoding", f"byte 0x{raw[start]:02x} at column {col} is not UTF-8 "
+                                     "(save the file as UTF-8)", True)]
+
+
+def _alias_bomb(root) -> tuple[int, str] | None:
+    """(line, reason) when aliases make the document refer to itself or expand it beyond
+    ALIAS_GROWTH times its spelled-out size; walks each distinct node once, iteratively."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    order: list = []
+    stack: list = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        if not children_done:
+            if key in open_:
+                return node.start_mark.line + 1, "an alias refers to a value that contains it (recursive alias)"
+            open_.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_:
+                    return child.start_mark.line + 1, "an alias refers to a value that contains it (recursive alias)"
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        open_.discard(key)
+        sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+        order.append(node)
+    limit = ALIAS_GROWTH * len(sizes) + ALIAS_ALLOWANCE
+    for node in order:  # post-order: the first too large is the innermost
+        if sizes[id(node)] > limit:
+            return (node.start_mark.line + 1,
+                    f"aliases expand this value to more than {limit} values ({len(sizes)} written); "
+                    "write the values out instead of nesting aliases")
+    return None
+
+
+MAX_DEPTH = 100  # reported when building a document runs out of recursion; records need ~6
+
+
+def _too_deep(root) -> int:
+    """Line of the first node nested more than MAX_DEPTH levels (iteratively: no recursion left)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node.start_mark.line + 1
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in node.value for child in pair)
+    return 1
+
+
+def load_yaml(path: Path) -> tuple[object, list[tuple[int, str, str, bool]]]:
+    """Parse one file; returns (document, issues) or raises YamlSyntaxError. Issues are the
+    problems that did not stop the parse, as (line, field, reason, about the whole file):
+    bytes that are not UTF-8 (read as U+FFFD) and duplicate keys."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlSyntaxError(1, f"cannot read the file: {exc.strerror or exc}") from None
+    text, issues = _decode(raw)
+    loader = _Loader(text)
+    node = None
+    try:
+        node = loader.get_single_node()
+        if node is not None and b"&" in raw and b"*" in raw:  # only a document with aliases can explode
+            bomb = _alias_bomb(node)
+            if bomb is not None:
+                raise YamlSyntaxError(*bomb)
+        doc = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
+        decoded = text if isinstance(text, str) else raw.decode("utf-8", errors="replace")
+        line, col = _line_col(decoded, min(exc.position, len(decoded)))
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        what = f"character U+{code:04X}" if isinstance(code, int) else "a character"
+        raise YamlSyntaxError(line, f"{what} at column {col} is not allowed in YAML ({exc.reason})") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlSyntaxError(line, f"YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(1, f"YAML syntax error: {exc}") from None
+    except RecursionError:  # libyaml allows 1000 levels; building them recursively does not
+        raise YamlSyntaxError(_too_deep(node), f"values nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    issues += [(line, key, "duplicate key in the same mapping", False) for line, key in loader.duplicate_keys]
+    return doc, issues
