@@ -2,17 +2,25 @@
 
 Each check is a small function `(inventory, ctx) -> iterable of Problem` registered in
 CHECKS, so adding one never means editing the others.
+
+When a file did not load, or a record has no valid name, records are missing, and "unknown
+X" for each reference to one of them would bury the one real error. `Context.exists`
+therefore answers yes for a reference into a collection such a cause (errors.Unchecked)
+covers, counting it; `run_checks` reports each count as one line at its cause. A check that
+concludes something from an absence (no prefix holds an address, a host has no capacity
+record) asks `ctx.unverifiable` first.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
-from dcops_inventory.errors import CROSS_RECORD, Problem
+from dcops_inventory.errors import CROSS_RECORD, UNCHECKED, Problem, Unchecked
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models.monitoring import ScrapeTier, format_duration
 
@@ -21,6 +29,8 @@ from dcops_inventory.models.monitoring import ScrapeTier, format_duration
 class Context:
     inv: Inventory
     raw_keys: dict[str, set[str]]  # every key seen, valid or not: no cascades of "unknown X"
+    causes: Sequence[Unchecked] = ()  # why some collections may be missing records
+    unchecked: dict[int, int] = dataclasses.field(default_factory=dict)  # cause index -> references not checked
 
     def problem(self, collection: str, key: str, field: str, reason: str) -> Problem:
         src = self.inv.source_of(collection, key)
@@ -28,8 +38,22 @@ class Context:
         file, line = (src.file, src.line_of(top)) if src else (str(self.inv.root), 1)
         return Problem(file, line, f"{collection}[{key}].{field}", reason, CROSS_RECORD)
 
-    def exists(self, collection: str, key: str) -> bool:
+    def known(self, collection: str, key: str) -> bool:
         return key in self.raw_keys.get(collection, ()) or key in self.inv.index(collection)
+
+    def unverifiable(self, *collections: str) -> bool:
+        """Whether an absence in these collections may be due to a cause (counted against it)."""
+        for i, cause in enumerate(self.causes):
+            if not cause.collections.isdisjoint(collections):
+                self.unchecked[i] = self.unchecked.get(i, 0) + 1
+                return True
+        return False
+
+    def exists(self, collection: str, key: str) -> bool:
+        return self.known(collection, key) or self.unverifiable(collection)
+
+    def exists_any(self, collections: Sequence[str], key: str) -> bool:
+        return any(self.known(c, key) for c in collections) or self.unverifiable(*collections)
 
 
 Check = Callable[[Context], Iterable[Problem]]
@@ -41,9 +65,16 @@ def check(fn: Check) -> Check:
     return fn
 
 
-def run_checks(inv: Inventory, raw_keys: dict[str, set[str]]) -> list[Problem]:
-    ctx = Context(inv, raw_keys)
-    return [p for fn in CHECKS for p in fn(ctx)]
+def run_checks(inv: Inventory, raw_keys: dict[str, set[str]], causes: Sequence[Unchecked] = ()) -> list[Problem]:
+    """Every check's problems, then one line per cause of references that could not be checked."""
+    ctx = Context(inv, raw_keys, causes)
+    problems = [p for fn in CHECKS for p in fn(ctx)]
+    for i, n in sorted(ctx.unchecked.items()):
+        cause = causes[i]
+        problems.append(Problem(cause.file, cause.line, "references",
+                                f"{n} reference{'' if n == 1 else 's'} could not be checked because {cause.because}",
+                                UNCHECKED))
+    return problems
 
 
 # -- references ---------------------------------------------------------------------------
@@ -125,7 +156,7 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
                     yield ctx.problem("services", svc.key, f"runs_on.{field}", f"unknown {SINGULAR[target]} {value!r}")
     for group in ctx.inv.redundancy_groups:
         for member in group.members:
-            if not any(ctx.exists(c, member) for c in ("devices", "vms", "circuits")):
+            if not ctx.exists_any(("devices", "vms", "circuits"), member):
                 yield ctx.problem("redundancy_groups", group.key, "members",
                                   f"unknown member {member!r} (not a device, VM or circuit)")
     for goal in ctx.inv.availability_goals:
@@ -133,15 +164,14 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
         for subject in goal.subjects:
             if not ctx.exists(target, subject):
                 yield ctx.problem("availability_goals", goal.key, "subjects", f"unknown {SINGULAR[target]} {subject!r}")
-    seeds = {r.ref for r in ctx.inv.seed_rows}
     for collection in ("sites", "locations", "racks", "device_types", "devices", "vms", "software",
                        "services", "staff", "asset_pools", "circuits", "clusters"):
         for rec in getattr(ctx.inv, collection):
             prov = rec.provenance
-            if prov.startswith("seed:cuadro") and prov[5:] not in seeds:
+            if prov.startswith("seed:cuadro") and not ctx.exists("seed_rows", prov[5:]):
                 yield ctx.problem(collection, rec.key, "provenance", f"unknown seed row {prov[5:]!r}")
     for disc in ctx.inv.discrepancies:
-        if disc.records_follow not in seeds:
+        if not ctx.exists("seed_rows", disc.records_follow):
             yield ctx.problem("discrepancies", disc.key, "records_follow", f"unknown seed row {disc.records_follow!r}")
 
 
@@ -244,6 +274,8 @@ def addressing(ctx: Context) -> Iterator[Problem]:
         seen[(vrf, ip)] = (collection, key, field)
         best = finder.best(vrf, ip)
         if best is None:
+            if ctx.unverifiable("prefixes"):
+                continue
             yield ctx.problem(collection, key, field, f"{addr} is outside every prefix of VRF {vrf!r}")
             continue
         if addr.network.prefixlen != best.prefix.prefixlen:
@@ -313,7 +345,7 @@ def interfaces_and_cables(ctx: Context) -> Iterator[Problem]:
         if iface.type not in ("lag", "virtual") and not known(iface.device, iface.name):
             yield ctx.problem("interfaces", iface.key, "name",
                               f"{iface.name!r} is not a port of {iface.device}'s device type")
-        if iface.lag and (iface.device, iface.lag) not in lags:
+        if iface.lag and (iface.device, iface.lag) not in lags and not ctx.unverifiable("interfaces"):
             yield ctx.problem("interfaces", iface.key, "lag", f"no LAG interface {iface.lag!r} on {iface.device}")
     used: dict[tuple[str, str], str] = {}
     for cable in inv.cables:
@@ -322,7 +354,7 @@ def interfaces_and_cables(ctx: Context) -> Iterator[Problem]:
             if not ctx.exists("devices", end.device):
                 yield ctx.problem("cables", cable.key, f"{side}.device", f"unknown device {end.device!r}")
                 continue
-            if not known(end.device, end.interface):
+            if not known(end.device, end.interface) and not ctx.unverifiable("interfaces", "device_types"):
                 yield ctx.problem("cables", cable.key, f"{side}.interface",
                                   f"{end.interface!r} is not a port of {end.device}")
                 continue

@@ -22,6 +22,17 @@ class Problem:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """Why references into `collections` cannot all be checked: a file that may hold their
+    records did not load, or one of their records has no valid name. Located at the cause."""
+
+    file: str
+    line: int
+    collections: frozenset[str]
+    because: str  # ends the sentence "N references could not be checked because ..."
+
+
 def _reading_order(p: Problem) -> tuple:
     return (p.stage, p.file, p.line, p.field, p.reason)
 

@@ -3,7 +3,8 @@
 Order of work: parse each YAML file, check the top-level keys, refuse plaintext secrets,
 validate each record on its own (pydantic), then run the cross-record checks. Nothing
 stops at the first problem: a user fixing a file wants the whole list at once, root cause
-first (errors.py).
+first (errors.py): a file that did not load is one message, and the references into it
+that could therefore not be checked are one more line, not one each.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dcops_inventory.errors import FILE, RECORD, InventoryError, Problem
+from dcops_inventory.errors import FILE, RECORD, InventoryError, Problem, Unchecked
 from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory, Source
 from dcops_inventory.models import COLLECTIONS, Meta
@@ -142,6 +143,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     raw_keys: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
     meta: Meta | None = None
     meta_file = None
+    causes: list[Unchecked] = []  # why records may be missing: references into them go unchecked
 
     files = inventory_files(root)
     if not files:
@@ -153,6 +155,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
             doc, issues = load_yaml(file)
         except YamlSyntaxError as exc:
             problems.append(Problem(shown, exc.line, "yaml", exc.reason, FILE))
+            causes.append(Unchecked(shown, exc.line, _collections_named_in(file), f"{shown} did not load"))
             continue
         for line, field, reason, whole_file in issues:
             problems.append(Problem(shown, line, field, reason, FILE if whole_file else RECORD))
@@ -163,6 +166,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
         if not isinstance(doc, LineDict):
             problems.append(Problem(shown, getattr(doc, "line", 1), "document",
                                     "an inventory file must be a mapping of collections", FILE))
+            causes.append(Unchecked(shown, getattr(doc, "line", 1), _collections_named_in(file),
+                                    f"{shown} did not load"))
             continue
         for top, body in doc.items():
             line = doc.line_of(top)
@@ -187,12 +192,14 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 continue
             if not isinstance(body, LineList):
                 problems.append(Problem(shown, line, str(top), "must be a list of records"))
+                causes.append(Unchecked(shown, line, frozenset({top}), f"{top} in {shown} is not a list"))
                 continue
             model = COLLECTIONS[top]
             for i, raw in enumerate(body):
                 rec_line = body.line_of(i)
                 if not isinstance(raw, LineDict):
                     problems.append(Problem(shown, rec_line, f"{top}[#{i + 1}]", "each record must be a mapping"))
+                    causes.append(Unchecked(shown, rec_line, frozenset({top}), f"{top}[#{i + 1}] has no valid name"))
                     continue
                 label = _record_label(top, raw, i)
                 secret_problems: list[Problem] = []
@@ -210,6 +217,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                         problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
                                                 _pydantic_reason(err)))
                     raw_keys[top].update(_raw_names(top, [raw]))
+                    if _name_failed(model, exc):
+                        causes.append(Unchecked(shown, rec_line, frozenset({top}), f"{label} has no valid name"))
                     continue
                 key = rec.key
                 raw_keys[top].add(key)
@@ -227,10 +236,32 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     if check:
         from dcops_inventory.checks import run_checks
 
-        problems.extend(run_checks(inv, raw_keys))
+        problems.extend(run_checks(inv, raw_keys, causes))
     if problems:
         raise InventoryError(problems)
     return inv
+
+
+def _name_failed(model, exc: ValidationError) -> bool:
+    """Whether a record failed on the field(s) that name it: references to it cannot be told
+    from typos. A record keyed by several fields (`ref`) counts as unnamed on any failure."""
+    if model.key_field == "ref":
+        return True
+    return any(err["loc"][:1] == (model.key_field,) for err in exc.errors())
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:", re.MULTILINE)
+
+
+def _collections_named_in(file: Path) -> frozenset[str]:
+    """The collections a file that did not load seems to hold (its top-level keys, read as
+    text); every collection when none is recognisable. References into them go unchecked."""
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return frozenset(COLLECTIONS)
+    named = frozenset(_TOP_KEY.findall(text)) & COLLECTIONS.keys()
+    return named or frozenset(COLLECTIONS)
 
 
 def _raw_names(collection: str, items) -> set[str]:
