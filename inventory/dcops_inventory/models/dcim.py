@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 from ipaddress import IPv4Interface
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from dcops_inventory.choices import (
-    CableType, DeviceRole, DeviceStatus, InterfaceMode, InterfaceRole, InterfaceType,
-    Ownership, Platform, RackFace, SiteRole, SiteStatus,
+    CableType,
+    DeviceRole,
+    DeviceStatus,
+    InterfaceMode,
+    InterfaceRole,
+    InterfaceType,
+    Ownership,
+    Platform,
+    RackFace,
+    SiteRole,
+    SiteStatus,
 )
-from dcops_inventory.models.base import (
-    Bool, Int, Name, NonNegInt, NonNegNumber, Part, PositiveInt, Provenance, Record, Text,
-)
+from dcops_inventory.models.base import Bool, Name, NonNegInt, NonNegNumber, Part, PositiveInt, Provenance, Record, Text
 
 
 class Site(Record):
@@ -61,15 +69,25 @@ class Rack(Record):
     provenance: Provenance
 
 
+# Ports of one device type, all templates together: a modular chassis has a few hundred.
+# Templates are expanded into one name per port (per device, in `dcops inventory query`),
+# so the count is bounded before anything is expanded.
+MAX_PORTS = 4096
+
+
 class InterfaceTemplate(Part):
     """A run of identical ports of a device type; `{n}` in the name is the port number."""
 
     name: Text
-    count: PositiveInt = 1
+    count: Annotated[StrictInt, Field(ge=1, le=MAX_PORTS)] = 1
     start: NonNegInt = 1
     type: InterfaceType
     speed_mbps: PositiveInt | None = None
     mgmt_only: Bool = False
+
+    @property
+    def port_count(self) -> int:
+        return self.count if "{n}" in self.name else 1
 
     def names(self) -> list[str]:
         if "{n}" not in self.name:
@@ -92,6 +110,14 @@ class DeviceType(Record):
         if self.max_power_w < self.typical_power_w:
             raise ValueError("max_power_w must be >= typical_power_w")
         return self
+
+    @field_validator("interfaces")
+    @classmethod
+    def _ports_bounded(cls, templates: list[InterfaceTemplate]) -> list[InterfaceTemplate]:
+        ports = sum(t.port_count for t in templates)
+        if ports > MAX_PORTS:
+            raise ValueError(f"{ports} ports in all; a device type has at most {MAX_PORTS}")
+        return templates
 
     def interface_names(self) -> list[str]:
         return [n for tpl in self.interfaces for n in tpl.names()]

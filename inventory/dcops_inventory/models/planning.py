@@ -9,12 +9,21 @@ the alternate site stands in for which primary VM.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from dcops_inventory.models.base import (
-    Bool, Name, NonNegNumber, PositiveInt, Provenance, Record, StrictFloat, StrictInt, Text,
+    Bool,
+    Finite,
+    Name,
+    NonNegNumber,
+    PositiveInt,
+    Provenance,
+    Record,
+    StrictFloat,
+    StrictInt,
+    Text,
 )
 
 SdrsAutomation = Literal["manual", "automated"]
@@ -52,7 +61,7 @@ class ClusterPlan(Record):
     cluster: Name
     datastore_cluster: Name
     absorbs: list[Name] = []  # today's clusters whose VMs are planned to move here
-    vcpu_per_core: StrictInt | StrictFloat = 4
+    vcpu_per_core: Annotated[StrictInt | StrictFloat, Field(gt=0, le=100), Finite] = 4
     vm_anti_affinity: AntiAffinityMode = "mandatory"
     description: Text | None = None
     provenance: Provenance

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from dcops_inventory.choices import Channel, Criticality, GoalScope, PartyKind, Redundancy
 from dcops_inventory.models.base import (
-    Bool, Name, Part, PositiveInt, Provenance, Record, StrictFloat, StrictInt, Text,
+    Bool,
+    Finite,
+    Name,
+    Part,
+    PositiveInt,
+    Provenance,
+    Record,
+    StrictFloat,
+    StrictInt,
+    Text,
 )
 
 
@@ -41,7 +50,7 @@ class ExternalParty(Record):
     provenance: Provenance
 
 
-Percent = Annotated[StrictInt | StrictFloat, Field(gt=0, lt=100)]
+Percent = Annotated[StrictInt | StrictFloat, Field(gt=0, lt=100), Finite]
 
 
 class AvailabilityGoal(Record):
