@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import difflib
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
@@ -142,13 +143,23 @@ def _values(value) -> list[str]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _unknown(ctx: Context, target: str, value: str) -> str:
+    """"unknown <kind> <value>", except that a secret reference is never echoed: a user who
+    pasted a password where its name belongs must not see it in a log."""
+    if target != "secrets":
+        return f"unknown {SINGULAR[target]} {value!r}"
+    close = difflib.get_close_matches(value, list(ctx.inv.index("secrets")), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown secret{hint}: expected the name of a `secrets` entry; the value is not shown, as it may be a secret"
+
+
 @check
 def dangling_references(ctx: Context) -> Iterator[Problem]:
     for collection, field, target in REFERENCES:
         for rec in getattr(ctx.inv, collection):
             for value in _values(getattr(rec, field)):
                 if not ctx.exists(target, value):
-                    yield ctx.problem(collection, rec.key, field, f"unknown {SINGULAR[target]} {value!r}")
+                    yield ctx.problem(collection, rec.key, field, _unknown(ctx, target, value))
     for svc in ctx.inv.services:
         for field, target in (("vms", "vms"), ("devices", "devices"), ("circuits", "circuits")):
             for value in getattr(svc.runs_on, field):

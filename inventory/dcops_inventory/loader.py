@@ -5,6 +5,10 @@ validate each record on its own (pydantic), then run the cross-record checks. No
 stops at the first problem: a user fixing a file wants the whole list at once, root cause
 first (errors.py): a file that did not load is one message, and the references into it
 that could therefore not be checked are one more line, not one each.
+
+Nothing a user writes ends up in a message when it may be a secret: plaintext values are
+refused by key name, and a field that expects a secret *reference* (or any field of the
+secrets, credentials and SNMP profiles, bar their vocabularies) never has its value shown.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Keys that would hold a secret's value. Fields that *reference* a secret end in `_secret`.
 _SECRET_KEY = re.compile(r"(password|passwd|passphrase|community|token|api_key|private_key|secret)$")
 _SECRET_REF_SUFFIX = "_secret"
+# Collections about authentication: their fields' values are never echoed, except these.
+_SECRET_COLLECTIONS = frozenset({"secrets", "credentials", "snmp_profiles"})
+_SHOWN_IN_SECRET_COLLECTIONS = frozenset({"name", "kind", "version", "auth_protocol", "priv_protocol", "provenance"})
+_NOT_SHOWN = "the value is not shown, as it may be a secret"
 _ECHO_MAX = 60  # characters of a wrong value quoted back
 
 
@@ -76,7 +84,16 @@ def _walk_line(raw, loc: tuple) -> int:
     return line
 
 
-def _pydantic_reason(err: dict) -> str:
+def _may_be_secret(collection: str, loc: tuple) -> bool:
+    """Whether the value at `loc` may be a secret a user pasted where a reference belongs."""
+    names = [p for p in loc if isinstance(p, str)]
+    last = names[-1] if names else ""
+    if last.endswith(_SECRET_REF_SUFFIX) or _is_secret_key(last, collection == "secrets"):
+        return True
+    return collection in _SECRET_COLLECTIONS and last not in _SHOWN_IN_SECRET_COLLECTIONS
+
+
+def _pydantic_reason(err: dict, secret: bool = False) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key"
@@ -86,6 +103,12 @@ def _pydantic_reason(err: dict) -> str:
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     value = err.get("input")
+    if secret:
+        names = [p for p in err["loc"] if isinstance(p, str)]
+        if names and names[-1].endswith(_SECRET_REF_SUFFIX) and kind.startswith("string"):
+            return ("expected the name of a `secrets` entry (lower-case letters, digits, '.', '_', '-'); "
+                    + _NOT_SHOWN)
+        return f"{msg}; {_NOT_SHOWN}" if isinstance(value, (str, int, float)) else msg
     if isinstance(value, InvalidScalar):
         return value.reason
     if isinstance(value, (str, int, float, bool)):
@@ -215,7 +238,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
                         loc = _strip_union_tags(loc)
                         problems.append(Problem(shown, _walk_line(raw, loc), _field_path(label, loc),
-                                                _pydantic_reason(err)))
+                                                _pydantic_reason(err, _may_be_secret(top, loc))))
                     raw_keys[top].update(_raw_names(top, [raw]))
                     if _name_failed(model, exc):
                         causes.append(Unchecked(shown, rec_line, frozenset({top}), f"{label} has no valid name"))

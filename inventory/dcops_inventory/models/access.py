@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+import re
+
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from dcops_inventory.choices import SecretKind, SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
 from dcops_inventory.models.base import Name, Provenance, Record, Text
+
+# What a shell and Ansible accept as a variable name.
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Secret(Record):
@@ -16,6 +21,16 @@ class Secret(Record):
     ref: Text
     description: Text | None = None
     provenance: Provenance = "assumption"
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_is_a_variable_name(cls, ref: str, info: ValidationInfo) -> str:
+        """A reference is a variable's name; anything else (a pasted value) is refused unseen."""
+        what = {"env": "an environment variable", "vault": "an Ansible vault variable"}.get(info.data.get("kind"))
+        if what and not _VARIABLE_NAME.match(ref):
+            raise ValueError(f"expected the name of {what} (letters, digits and '_', not starting with a digit); "
+                             "the value is not shown, as it may be a secret")
+        return ref
 
 
 class Credentials(Record):
