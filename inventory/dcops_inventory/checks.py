@@ -1,4 +1,4 @@
-"""Cross-record checks: references, rack space, addressing, redundancy.
+"""Cross-record checks: references, placement, rack space, addressing, redundancy, cycles.
 
 Each check is a small function `(inventory, ctx) -> iterable of Problem` registered in
 CHECKS, so adding one never means editing the others.
@@ -38,6 +38,11 @@ class Context:
         top = field.split(".")[0].split("[")[0]
         file, line = (src.file, src.line_of(top)) if src else (str(self.inv.root), 1)
         return Problem(file, line, f"{collection}[{key}].{field}", reason, CROSS_RECORD)
+
+    def meta_problem(self, field: str, reason: str) -> Problem:
+        src = self.inv.meta_source
+        file, line = (src.file, src.line_of(field)) if src else (str(self.inv.root), 1)
+        return Problem(file, line, f"meta.{field}", reason, CROSS_RECORD)
 
     def known(self, collection: str, key: str) -> bool:
         return key in self.raw_keys.get(collection, ()) or key in self.inv.index(collection)
@@ -187,6 +192,51 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
 
 
 @check
+def meta_references(ctx: Context) -> Iterator[Problem]:
+    """The VRFs the meta names: written ones always, the default `mgmt` once an address uses it."""
+    inv, meta = ctx.inv, ctx.inv.meta
+    mgmt_used = any(d.mgmt_ip for d in inv.devices) or any(v.mgmt_ip for v in inv.vms)
+    oob_used = any(d.oob_ip for d in inv.devices)
+    for field, used in (("mgmt_vrf", mgmt_used or (oob_used and meta.oob_vrf is None)), ("oob_vrf", oob_used)):
+        value = getattr(meta, field)
+        written = field in meta.model_fields_set
+        if value is None or not (written or used) or ctx.exists("vrfs", value):
+            continue
+        default = "" if written else " (the default; name the management VRF in meta.mgmt_vrf)"
+        yield ctx.meta_problem(field, f"unknown VRF {value!r}{default}")
+
+
+@check
+def placement(ctx: Context) -> Iterator[Problem]:
+    """A rack's room is in the rack's site; a device is in its rack's site and room, and its
+    room in its site; a VM runs on a host of its own cluster. One message per record: the
+    first disagreement found, in that order."""
+    inv = ctx.inv
+    locations = inv.index("locations")
+    racks = inv.index("racks")
+    devices = inv.index("devices")
+    for rack in inv.racks:
+        room = locations.get(rack.location) if rack.location else None
+        if room is not None and room.site != rack.site:
+            yield ctx.problem("racks", rack.key, "location", f"location {room.name!r} is in site {room.site!r}, not {rack.site!r}")
+    for dev in inv.devices:
+        rack = racks.get(dev.rack) if dev.rack else None
+        room = locations.get(dev.location) if dev.location else None
+        if rack is not None and rack.site != dev.site:
+            yield ctx.problem("devices", dev.key, "rack", f"rack {rack.name!r} is in site {rack.site!r}, not {dev.site!r}")
+        elif room is not None and room.site != dev.site:
+            yield ctx.problem("devices", dev.key, "location", f"location {room.name!r} is in site {room.site!r}, not {dev.site!r}")
+        elif room is not None and rack is not None and rack.location is not None and rack.location != room.name:
+            yield ctx.problem("devices", dev.key, "location",
+                              f"location {room.name!r} is not where its rack {rack.name!r} is ({rack.location!r})")
+    for vm in inv.vms:
+        host = devices.get(vm.host) if vm.host else None
+        if host is not None and host.cluster != vm.cluster:
+            where = f"in cluster {host.cluster!r}" if host.cluster else "in no cluster"
+            yield ctx.problem("vms", vm.key, "host", f"host {host.name!r} is {where}, not {vm.cluster!r}")
+
+
+@check
 def rack_placement(ctx: Context) -> Iterator[Problem]:
     inv = ctx.inv
     racks = inv.index("racks")
@@ -196,8 +246,6 @@ def rack_placement(ctx: Context) -> Iterator[Problem]:
         if dev.rack is None or dev.rack not in racks or dev.device_type not in types:
             continue
         rack = racks[dev.rack]
-        if rack.site != dev.site:
-            yield ctx.problem("devices", dev.key, "rack", f"rack {rack.name!r} is in site {rack.site!r}, not {dev.site!r}")
         height = types[dev.device_type].u_height
         if height == 0:
             continue
@@ -276,7 +324,11 @@ def addressing(ctx: Context) -> Iterator[Problem]:
     entries = [(c, k, f, vrf_of[f], a) for c, k, f, a in _addresses(inv)]
     entries += [("ip_addresses", ip.key, "address", ip.vrf, ip.address) for ip in inv.ip_addresses]
     seen: dict[tuple[str, int], tuple[str, str, str]] = {}
+    vrfs = {vrf: ctx.known("vrfs", vrf) for vrf in {e[3] for e in entries}}
     for collection, key, field, vrf, addr in entries:
+        if not vrfs[vrf]:  # the unknown VRF is the one message (meta_references, dangling_references)
+            ctx.unverifiable("vrfs")  # or its file did not load: then this address is unchecked
+            continue
         ip = int(addr)
         if (vrf, ip) in seen:
             owner = "{}[{}].{}".format(*seen[(vrf, ip)])
@@ -406,3 +458,78 @@ def scrape_tiers(ctx: Context) -> Iterator[Problem]:
                               f"{format_duration(tier.timeout_ms)} differs from the {format_duration(other.timeout_ms)} "
                               f"of tier {other.name!r}, which has the same interval "
                               f"({format_duration(tier.interval_ms)}): they share one scrape job")
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle through each strongly connected part of `graph` that has one, as
+    [a, b, ..., a] starting at its smallest name; linear in the graph (iterative Tarjan),
+    plus a breadth-first search inside each part for its shortest cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    parts: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in graph:
+                    continue
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(graph[nxt])))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    part = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        part.append(member)
+                        if member == node:
+                            break
+                    if len(part) > 1 or node in graph[node]:
+                        parts.append(part)
+    cycles = []
+    for part in parts:
+        members, start = set(part), min(part)
+        came_from: dict[str, str] = {}
+        frontier = [start]
+        while frontier and start not in came_from:
+            following = []
+            for node in frontier:
+                for nxt in sorted(set(graph[node])):
+                    if nxt in members and nxt not in came_from:
+                        came_from[nxt] = node
+                        following.append(nxt)
+            frontier = following
+        path = [start]
+        while len(path) == 1 or path[-1] != start:
+            path.append(came_from[path[-1]])
+        cycles.append(path[::-1])
+    return sorted(cycles)
+
+
+@check
+def dependency_cycles(ctx: Context) -> Iterator[Problem]:
+    """Services may not depend on themselves through others, nor external parties reach
+    each other `via` a loop: anything walking the chain would never end."""
+    services = {s.name: list(s.depends_on) for s in ctx.inv.services}
+    for cycle in _cycles(services):
+        yield ctx.problem("services", cycle[0], "depends_on", "dependency cycle: " + " -> ".join(cycle))
+    parties = {p.name: [p.via] if p.via else [] for p in ctx.inv.external_parties}
+    for cycle in _cycles(parties):
+        yield ctx.problem("external_parties", cycle[0], "via", "cycle: " + " -> ".join(cycle))

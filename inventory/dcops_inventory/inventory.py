@@ -6,14 +6,45 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dcops_inventory.models import (
-    COLLECTIONS, AssetPool, AvailabilityGoal, Cable, Circuit, Cluster, Credentials, Device,
-    DeviceType, Discrepancy, ExternalParty, Interface, IpAddress, Location, Meta, PowerFeed,
-    Prefix, Rack, Record, RedundancyGroup, SeedRow, Secret, Service, Site, Software,
-    SnmpProfile, StaffRole, VirtualMachine, Vlan, Vrf,
+    COLLECTIONS,
+    AssetPool,
+    AvailabilityGoal,
+    Cable,
+    Circuit,
+    Cluster,
+    Credentials,
+    Device,
+    DeviceType,
+    Discrepancy,
+    ExternalParty,
+    Interface,
+    IpAddress,
+    Location,
+    Meta,
+    PowerFeed,
+    Prefix,
+    Rack,
+    Record,
+    RedundancyGroup,
+    Secret,
+    SeedRow,
+    Service,
+    Site,
+    SnmpProfile,
+    Software,
+    StaffRole,
+    VirtualMachine,
+    Vlan,
+    Vrf,
 )
 from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
 from dcops_inventory.models.planning import (
-    ClusterPlan, Counterpart, Datastore, DatastoreCluster, HostCapacity, VmPlacement,
+    ClusterPlan,
+    Counterpart,
+    Datastore,
+    DatastoreCluster,
+    HostCapacity,
+    VmPlacement,
 )
 
 
@@ -66,6 +97,7 @@ class Inventory:
     counterparts: list[Counterpart] = field(default_factory=list)
     scrape_tiers: list[ScrapeTier] = field(default_factory=list)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict, repr=False)
+    meta_source: Source | None = field(default=None, repr=False)  # where `meta` was written
     _index: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
 
     # -- lookups -------------------------------------------------------------------------

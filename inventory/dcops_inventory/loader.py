@@ -166,6 +166,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     raw_keys: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
     meta: Meta | None = None
     meta_file = None
+    meta_source: Source | None = None
     causes: list[Unchecked] = []  # why records may be missing: references into them go unchecked
 
     files = inventory_files(root)
@@ -199,6 +200,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                     problems.append(Problem(shown, line, "meta", f"meta is already defined in {meta_file}"))
                     continue
                 meta_file = shown
+                if isinstance(body, LineDict):
+                    meta_source = Source(shown, line, dict(body.key_lines))
                 try:
                     meta = Meta.model_validate(body)
                 except ValidationError as exc:
@@ -255,7 +258,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
 
     if meta is None and not problems:
         problems.append(Problem(_display(root), 1, "meta", "no file defines `meta` (name, title)"))
-    inv = Inventory(root=root, meta=meta or Meta(name="unnamed", title="unnamed"), sources=sources, **records)
+    inv = Inventory(root=root, meta=meta or Meta(name="unnamed", title="unnamed"), sources=sources,
+                    meta_source=meta_source, **records)
     if check:
         from dcops_inventory.checks import run_checks
 
