@@ -139,9 +139,8 @@ class SnmpClient:
                 if attempt == self._retries:
                     raise SnmpError(f"no answer within {self._timeout:.1f}s "
                                     f"({self._retries + 1} tries)") from None
-            except StopAsyncIteration:
-                raise
-            except NoSuchInstance:
+            except (StopAsyncIteration, NoSuchInstance):
+                self.answers += 1  # the end of a walk, or no such instance, is an answer too
                 raise
             except (GufoError, OSError, ValueError) as exc:
                 raise SnmpError(_describe(exc)) from None

@@ -7,16 +7,22 @@ from pathlib import Path
 
 from dcops_inventory.models import (
     COLLECTIONS,
+    FALLBACK_SCRAPE_TIER,
     AssetPool,
     AvailabilityGoal,
     Cable,
     Circuit,
     Cluster,
+    ClusterPlan,
+    Counterpart,
     Credentials,
+    Datastore,
+    DatastoreCluster,
     Device,
     DeviceType,
     Discrepancy,
     ExternalParty,
+    HostCapacity,
     Interface,
     IpAddress,
     Location,
@@ -26,6 +32,7 @@ from dcops_inventory.models import (
     Rack,
     Record,
     RedundancyGroup,
+    ScrapeTier,
     Secret,
     SeedRow,
     Service,
@@ -35,16 +42,8 @@ from dcops_inventory.models import (
     StaffRole,
     VirtualMachine,
     Vlan,
-    Vrf,
-)
-from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
-from dcops_inventory.models.planning import (
-    ClusterPlan,
-    Counterpart,
-    Datastore,
-    DatastoreCluster,
-    HostCapacity,
     VmPlacement,
+    Vrf,
 )
 
 
