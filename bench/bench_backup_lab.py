@@ -51,8 +51,8 @@ def worker_concurrent(args) -> None:
 def worker_sequential(args) -> None:
     from netmiko import ConnectHandler
 
-    from dcops_access import target_for
     from dcops_ansible.backup import config_command
+    from dcops_devices.access import target_for
     from dcops_inventory import AddressMap, load_inventory
 
     inv, amap = load_inventory(), AddressMap.load(args.address_map)
@@ -86,7 +86,7 @@ def main() -> int:
         worker_sequential(args)
         return 0
 
-    from dcops_ansible.baseline import network_devices
+    from dcops_devices.intent.baseline import network_devices
     from dcops_inventory import load_inventory
     from dcops_lab.fakenos_process import LabFleet
 

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from dcops_ansible.configtree import Node
+from dcops_devices.intent.configtree import Node
 
 BOOT_AGE_MINUTES = 20 * 24 * 60 + 13 * 60  # lab devices claim to have booted ~20 days ago
 

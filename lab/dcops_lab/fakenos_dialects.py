@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from dcops_ansible import configtree
+from dcops_devices.intent import configtree
 from dcops_lab.fakenos_devices import DeviceState
 
 _IF_SHORT = {"GigabitEthernet": "Gi", "TenGigabitEthernet": "Te", "Ethernet": "Et", "Management": "Ma",

@@ -26,7 +26,7 @@ import yaml
 from fakenos import FakeNOS
 from fakenos.core.nos import Nos
 
-from dcops_ansible import configtree
+from dcops_devices.intent import configtree
 from dcops_inventory import load_inventory
 from dcops_inventory.endpoints import AddressMap, Endpoint
 from dcops_inventory.location import resolve_inventory

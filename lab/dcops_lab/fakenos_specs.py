@@ -1,6 +1,6 @@
 """Turns inventory devices into lab device specs: facts, ports, LLDP neighbours, config.
 
-The lab serves every network device the inventory manages (see `dcops_ansible.baseline.
+The lab serves every network device the inventory manages (see `dcops_devices.intent.baseline.
 network_devices`) with its own platform; each boots with the baseline config rendered
 from the inventory plus its described interfaces, so a fresh lab is compliant and any
 drift is something a test or a user pushed.
@@ -8,8 +8,8 @@ drift is something a test or a user pushed.
 
 from __future__ import annotations
 
-from dcops_ansible import configtree
-from dcops_ansible.baseline import baseline_for, network_devices, render
+from dcops_devices.intent import configtree
+from dcops_devices.intent.baseline import baseline_for, network_devices, render
 from dcops_inventory import Inventory
 from dcops_inventory.models import Device
 from dcops_lab.fakenos_devices import DeviceSpec, NeighborSpec, PortSpec

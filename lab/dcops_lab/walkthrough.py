@@ -205,8 +205,8 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
             return rc == 0 and changed == 0 and hosts > 0, f"second run over {hosts} devices: {_totals(recap)}"
 
         def drift_then_compliance() -> tuple[bool, str]:
-            from dcops_access.drivers import open_connection
-            from dcops_access.targets import target_for
+            from dcops_devices.access.drivers import open_connection
+            from dcops_devices.access.targets import target_for
 
             victim = next(d.name for d in inv.devices if d.role == "edge_switch" and d.name in fleet_box["fleet"].manifest()["devices"])
             old_env = {k: os.environ.get(k) for k in secrets_env}

@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dcops_access import AccessError, open_connection, run_bulk, target_for
 from dcops_ansible.backup_store import BackupStore
-from dcops_ansible.baseline import network_devices
-from dcops_ansible.masking import mask
 from dcops_ansible.metrics import write_textfile
+from dcops_devices.access import AccessError, open_connection, run_bulk, target_for
+from dcops_devices.intent.baseline import network_devices
+from dcops_devices.intent.masking import mask
 from dcops_inventory import AddressMap, Inventory
 
 # The command that prints the whole running config, by platform.

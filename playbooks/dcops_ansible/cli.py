@@ -16,11 +16,11 @@ from pathlib import Path
 
 import typer
 
-from dcops_access import run_bulk
 from dcops_ansible.backup import run_backup
-from dcops_ansible.baseline import network_devices
 from dcops_ansible.compliance import check_device, write_report
 from dcops_ansible.hostvars import DEFAULT_GROUP_BY, build_view
+from dcops_devices.access import run_bulk
+from dcops_devices.intent.baseline import network_devices
 from dcops_inventory import AddressMap
 from dcops_inventory.cli_common import inventory_option, load_or_exit
 

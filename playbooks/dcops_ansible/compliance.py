@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dcops_access import AccessError
-from dcops_ansible import configtree
 from dcops_ansible.backup import fetch_config
-from dcops_ansible.baseline import baseline_for, render
 from dcops_ansible.metrics import write_textfile
+from dcops_devices.access import AccessError
+from dcops_devices.intent import configtree
+from dcops_devices.intent.baseline import baseline_for, render
 from dcops_inventory import AddressMap, Inventory
 
 _SECRET = re.compile(r"\b((?:secret|password|community)\s+(?:\d+\s+|sha512\s+|ENC\s+)?)(?!>(?:\s|$))\S+", re.I)

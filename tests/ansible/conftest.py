@@ -51,7 +51,7 @@ def inv():
 def push(lab, lab_env, inv):
     """push(device, lines) sends config lines through the access layer; every push is
     undone at teardown with `undo` lines so later tests see the boot config."""
-    from dcops_access import open_connection, target_for
+    from dcops_devices.access import open_connection, target_for
 
     undo: list[tuple[str, list[str]]] = []
 
@@ -63,7 +63,7 @@ def push(lab, lab_env, inv):
         return out
 
     yield _push
-    from dcops_access import run_bulk
+    from dcops_devices.access import run_bulk
 
     by_device: dict[str, list[str]] = {}
     for device, lines in reversed(undo):

@@ -9,7 +9,7 @@ import pytest
 
 
 def test_bulk_returns_one_result_per_host_and_never_aborts():
-    from dcops_access import ConnectFailed, run_bulk
+    from dcops_devices.access import ConnectFailed, run_bulk
 
     running, peak, lock = [0], [0], threading.Lock()
 
@@ -37,7 +37,7 @@ def test_bulk_returns_one_result_per_host_and_never_aborts():
 
 
 def test_target_resolves_lab_endpoint_and_hides_password(inv, monkeypatch):
-    from dcops_access import CredentialsMissing, target_for
+    from dcops_devices.access import CredentialsMissing, target_for
     from dcops_inventory import AddressMap
     from dcops_inventory.endpoints import Endpoint
 
@@ -52,7 +52,7 @@ def test_target_resolves_lab_endpoint_and_hides_password(inv, monkeypatch):
 
 
 def test_unknown_platform_names_the_known_drivers(inv):
-    from dcops_access import AccessError, Target, open_connection
+    from dcops_devices.access import AccessError, Target, open_connection
 
     with pytest.raises(AccessError, match="no driver for platform 'windows'; known: arista_eos"):
         open_connection(Target("x", "windows", "127.0.0.1", 22, "u", "p"))

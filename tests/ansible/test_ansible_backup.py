@@ -64,7 +64,7 @@ def test_switch_stopped_mid_backup_keeps_its_previous_file(lab, lab_env, tmp_pat
     assert first.returncode == 0
     repo = tmp_path / "repo"
     previous = {p.stem: p.read_text() for p in repo.glob("*.cfg")}
-    from dcops_access import run_bulk
+    from dcops_devices.access import run_bulk
 
     def change(name: str) -> None:  # give every device a change, so "backed up" is visible
         if name == "sc-fw-01":
@@ -114,7 +114,7 @@ def test_switch_stopped_mid_backup_keeps_its_previous_file(lab, lab_env, tmp_pat
 def test_lab_only_mode_refuses_inventory_addresses(inv, monkeypatch):
     """Without an address map, lab-only mode refuses the inventory's address before any
     connection object exists (this test never opens one, whatever happens)."""
-    from dcops_access import TargetRefused, target_for
+    from dcops_devices.access import TargetRefused, target_for
 
     monkeypatch.setenv("DCOPS_LAB_ONLY", "1")
     monkeypatch.setenv("DCOPS_NET_PASSWORD", "unused")
@@ -126,7 +126,7 @@ def test_lab_only_mode_refuses_inventory_addresses(inv, monkeypatch):
 
 
 def test_masking_hides_volatile_lines_and_secret_hashes():
-    from dcops_ansible.masking import mask
+    from dcops_devices.intent.masking import mask
 
     a = mask("cisco_ios", "Current configuration : 1200 bytes\n! Last configuration change at 10:01:02 UTC\n"
                           "username x privilege 15 secret 9 $9$abcdef\nntp clock-period 17\n")

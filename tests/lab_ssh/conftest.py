@@ -32,7 +32,7 @@ def fleet(tmp_path_factory, password):
 @pytest.fixture()
 def connect(fleet, password, monkeypatch):
     """connect(device) -> an opened dcops access-layer connection (closed at teardown)."""
-    from dcops_access import open_connection, target_for
+    from dcops_devices.access import open_connection, target_for
     from dcops_inventory import load_inventory
 
     monkeypatch.setenv("DCOPS_NET_PASSWORD", password)

@@ -65,7 +65,7 @@ def test_fortinet_firewall_speaks_fortios_to_netmiko(connect):
 
 @pytest.mark.slow
 def test_stopped_device_refuses_then_comes_back(fleet, connect):
-    from dcops_access import ConnectFailed
+    from dcops_devices.access import ConnectFailed
 
     fleet.stop_device("sc-core-01")
     try:

@@ -209,7 +209,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         inv_path = self._inventory_path(path)
         if self.get_option("preload_access_layer"):
-            import dcops_access  # noqa: F401  (forked workers inherit it)
+            import dcops_devices.access  # noqa: F401  (forked workers inherit it)
             from dcops_ansible import runtime
 
             runtime.inventory(inv_path)

@@ -3,7 +3,7 @@
 `Connection` is open/close/run/configure plus a context manager. `NetmikoConnection`
 passes the inventory platform as netmiko's device_type; `SshConnection` runs commands over
 a plain paramiko exec channel (servers, appliances). Library exceptions never escape:
-they are re-raised as `dcops_access.errors` types naming the device.
+they are re-raised as `dcops_devices.access.errors` types naming the device.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from dcops_access.errors import AccessError, AuthenticationFailed, CommandFailed, ConnectFailed
-from dcops_access.targets import Target
+from dcops_devices.access.errors import AccessError, AuthenticationFailed, CommandFailed, ConnectFailed
+from dcops_devices.access.targets import Target
 
 CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 30.0

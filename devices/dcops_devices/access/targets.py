@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dcops_access.errors import CredentialsMissing, TargetRefused
+from dcops_devices.access.errors import CredentialsMissing, TargetRefused
 from dcops_inventory import AddressMap, Inventory, UnsafeTargetError, resolve_endpoint
 from dcops_inventory.secrets import SecretUnavailable, resolve_secret
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from dcops_access.errors import AccessError
+from dcops_devices.access.errors import AccessError
 
 DEFAULT_WORKERS = 32
 
