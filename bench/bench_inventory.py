@@ -63,8 +63,8 @@ def measure_queries(path: str, repeat: int) -> dict:
     """(child) Build all views once, then time each canned query (median of `repeat` runs),
     and the same query one-shot from the Inventory (building only the tables it names)."""
     from dcops_inventory import load_inventory
-    from dcops_inventory.reports import EOL_SQL, RACKS_SQL
-    from dcops_inventory.views import connect, run_query
+    from dcops_reports.reports import EOL_SQL, RACKS_SQL
+    from dcops_reports.views import connect, run_query
 
     inv = load_inventory(path)
     t = time.perf_counter()

@@ -1,8 +1,8 @@
 """The single `dcops` command. Each domain package owns its sub-command group; this module
 only mounts them, so a group is added by writing its package, never by editing a chain here.
 
-A group whose package is not installed at all (the planned capacity, availability and slo
-groups today) stays hidden. A group whose package is there but does not import - a missing
+A group whose package is not installed at all (the planned availability and slo groups
+today) stays hidden. A group whose package is there but does not import - a missing
 dependency, a missing module, an error inside it - is a broken install: it stays listed,
 marked broken, every `dcops` run warns about it on stderr, and running it exits 1 with the
 import error instead of silently disappearing.
@@ -18,13 +18,13 @@ from dcops import __version__
 
 # group name -> (module holding a typer app called `app`, one-line help)
 GROUPS: dict[str, tuple[str, str]] = {
-    "inventory": ("dcops_inventory.cli", "Validate, query and report on the inventory."),
+    "inventory": ("dcops_inventory.cli", "Validate and summarise the inventory."),
     "ansible": ("dcops_ansible.cli", "Ansible inventory, config backup and compliance."),
     "exporter": ("dcops_exporters.cli", "Run the multi-target Prometheus exporter."),
     "prometheus": ("dcops_exporters.prometheus_cli", "Render Prometheus config from the inventory."),
     "stack": ("dcops_stacks.cli", "Pulumi stacks for the primary and alternate data centers."),
     "lab": ("dcops_lab.cli", "Run the simulated data center on this machine."),
-    "capacity": ("dcops_capacity.cli", "Capacity planning reports."),
+    "report": ("dcops_reports.cli", "Queries, tables and reports for capacity planners."),
     "availability": ("dcops_availability.cli", "Availability against the declared goals."),
     "slo": ("dcops_slo.cli", "Service level objectives and their rules."),
 }

@@ -3,5 +3,5 @@
 # import-layer contracts of pyproject.toml (the inventory imports nothing derived from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check dcops inventory devices playbooks exporters stacks lab bench tests scripts
+.venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab bench tests scripts
 .venv/bin/lint-imports

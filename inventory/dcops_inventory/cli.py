@@ -1,4 +1,8 @@
-"""`dcops inventory ...`: validate, summarise, query and report on the inventory."""
+"""`dcops inventory ...`: validate and summarise the inventory itself.
+
+Queries, reports and diffs are derived products and live in dcops_reports (`dcops report`);
+this package imports nothing from them.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import inventory_files, load_inventory
 from dcops_inventory.summary import TABLE_TITLES, summary
 
-app = typer.Typer(no_args_is_help=True, help="Validate, query and report on the inventory.")
+app = typer.Typer(no_args_is_help=True, help="Validate and summarise the inventory.")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -121,11 +125,3 @@ def _print_summary(data: dict) -> None:
     total = len(data["rows"])
     console.print(f"{total - data['mismatches']}/{total} rows match; {len(data['discrepancies'])} discrepancies recorded.")
 
-
-try:  # queries, reports and diff live in their own module
-    from dcops_inventory.cli_reports import register as _register_reports
-except ModuleNotFoundError as exc:  # pragma: no cover - only while that module is absent
-    if exc.name != "dcops_inventory.cli_reports":
-        raise
-else:
-    _register_reports(app)

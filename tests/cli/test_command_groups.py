@@ -36,7 +36,7 @@ def test_every_shipped_group_imports():
     app = make_app()
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "BROKEN" not in result.output
-    for name in ("inventory", "ansible", "exporter", "prometheus", "stack", "lab"):
+    for name in ("inventory", "report", "ansible", "exporter", "prometheus", "stack", "lab"):
         assert name in result.output
 
 

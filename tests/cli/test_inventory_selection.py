@@ -71,9 +71,9 @@ def test_an_inventory_that_cannot_be_found_names_path_and_origin(tmp_path, setup
 # (command line, inventory, text the fixture's output must contain)
 COMMANDS = [
     (["inventory", "validate"], MINIMAL, "minimal: valid"),
-    (["inventory", "query", "select name from devices order by name"], MINIMAL, "hq-core-01"),
-    (["inventory", "report", "racks"], MINIMAL, "hq-r01"),
-    (["inventory", "report", "eol"], MINIMAL, "Software past end of life"),
+    (["report", "query", "select name from devices order by name"], MINIMAL, "hq-core-01"),
+    (["report", "racks"], MINIMAL, "hq-r01"),
+    (["report", "eol"], MINIMAL, "Software past end of life"),
     (["ansible", "inventory", "--list"], MINIMAL, "hq-core-01"),
     (["prometheus", "render", "--out", "{tmp}/prom"], MINIMAL, "1 files"),
     (["stack", "preview", "alternate"], MINI_STACKS, "vm-web-01"),
@@ -113,7 +113,7 @@ def test_prometheus_render_writes_the_selected_inventory(tmp_path):
 
 
 MISSING_PATH_COMMANDS = [c[0] for c in COMMANDS] + [
-    ["inventory", "summary"], ["inventory", "diff", "HEAD"], ["ansible", "backup", "--check"],
+    ["inventory", "summary"], ["report", "diff", "HEAD"], ["ansible", "backup", "--check"],
     ["ansible", "compliance", "--check"], ["exporter", "serve", "--listen", "127.0.0.1:0"],
     ["lab", "start", "--state-dir", "{tmp}/lab"], ["lab", "run", "--workdir", "{tmp}/run"],
 ]

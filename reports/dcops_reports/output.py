@@ -1,6 +1,6 @@
 """Tabular results (column names + rows) rendered for people (table) or programs (csv, json).
 
-Shared by `dcops inventory query`, the reports and the diff, so every command offers the
+Shared by `dcops report query`, the reports and the diff, so every command offers the
 same `--format` choices with the same value conventions: dates ISO 8601, decimals as
 numbers, lists as lists in JSON and `a;b` in CSV, NULL as empty (CSV/table) or null (JSON).
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dcops_inventory import load_inventory
-from dcops_inventory.views import connect
+from dcops_reports.views import connect
 
 
 @pytest.mark.parametrize("n", [20, 333])

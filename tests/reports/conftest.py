@@ -1,5 +1,5 @@
 """Fixtures for the query, report and diff tests: the small hand-made inventory, its DuckDB
-connection, the benchmark generator (imported from bench/), and a CLI app with the commands."""
+connection, the benchmark generator (imported from bench/), and the `dcops report` app."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import typer
 
 from dcops_inventory import load_inventory
-from dcops_inventory.cli_reports import register
-from dcops_inventory.views import connect
+from dcops_reports.cli import app as report_app
+from dcops_reports.views import connect
 
 HERE = Path(__file__).parent
 SMALL = HERE / "fixtures" / "small"
@@ -61,12 +61,5 @@ def gen():
 
 @pytest.fixture(scope="session")
 def cli_app() -> typer.Typer:
-    """A stand-in for the `dcops inventory` app, with this package's commands registered."""
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """inventory"""
-
-    register(app)
-    return app
+    """The `dcops report` app itself, as `dcops` mounts it."""
+    return report_app

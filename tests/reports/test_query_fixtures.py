@@ -1,4 +1,4 @@
-"""What validates can be queried: `dcops inventory query` reads every row of every view of
+"""What validates can be queried: `dcops report query` reads every row of every view of
 every fixture inventory that validates, the embedded MTPE one and `valid/bounds.yaml` (every
 number at its bound) included. A value the models accept but DuckDB cannot hold (an integer
 past 2^63 once passed `validate` and then crashed `query`) fails here."""
@@ -16,7 +16,7 @@ from dcops.cli import app
 from dcops_inventory import InventoryError, load_inventory
 from dcops_inventory.loader import DEFAULT_INVENTORY
 from dcops_inventory.models import COLLECTIONS
-from dcops_inventory.views import VIEWS
+from dcops_reports.views import VIEWS
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -27,7 +27,7 @@ def _fixture_inventories() -> list[Path]:
     directory holds several (tests/fixtures/valid), each such file is one. invalid/ is left
     to tests/inventory/test_validation_fixtures.py."""
     by_dir: dict[Path, list[Path]] = {}
-    for root in (REPO / "tests" / "fixtures", REPO / "tests" / "inventory_query" / "fixtures"):
+    for root in (REPO / "tests" / "fixtures", REPO / "tests" / "reports" / "fixtures"):
         for path in sorted(root.rglob("*.y*ml")):
             if "invalid" in path.relative_to(root).parts:
                 continue
@@ -54,7 +54,7 @@ def test_query_reads_every_view(path: Path):
     # One statement naming every view: each row as JSON, so every column of every row is
     # converted by DuckDB and written out by the command.
     sql = " UNION ALL ".join(f"SELECT '{v}' AS view, to_json(t)::VARCHAR AS row FROM {v} t" for v in sorted(VIEWS))
-    result = runner.invoke(app, ["inventory", "query", sql, "-i", str(path), "--format", "json"])
+    result = runner.invoke(app, ["report", "query", sql, "-i", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = Counter(r["view"] for r in json.loads(result.stdout))
     for collection in COLLECTIONS:  # one row per record in each view named after a collection

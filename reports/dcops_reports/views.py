@@ -1,6 +1,6 @@
-"""SQL over the inventory: every collection as a DuckDB view, for `dcops inventory query`.
+"""SQL over the inventory: every collection as a DuckDB view, for `dcops report query`.
 
-    from dcops_inventory.views import connect, run_query
+    from dcops_reports.views import connect, run_query
     con = connect(inv)                                  # every view
     cols, rows = run_query(inv, "SELECT role, count(*) FROM devices GROUP BY role")
 
@@ -27,7 +27,7 @@ import duckdb
 from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models import COLLECTIONS
-from dcops_inventory.tables import load_records, load_table
+from dcops_reports.tables import load_records, load_table
 
 SCHEMA = "records"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dcops_inventory.reports import eol_report, racks_report
+from dcops_reports.reports import eol_report, racks_report
 
 
 def test_eol_report_lists_software_past_eol_with_its_vms(small_inv):

@@ -1,7 +1,7 @@
 """Inventory records as typed columns, loaded into DuckDB in one statement per table.
 
 The column list of a collection is derived from its pydantic model, so a field added to a
-model shows up in `dcops inventory query` without touching this module. Nested parts are
+model shows up in `dcops report query` without touching this module. Nested parts are
 flattened (`licence.type` -> `licence_type`, cable `a.device` -> `a_device`), lists of names
 become `VARCHAR[]`, addresses become text, lists of parts become JSON text.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dcops_inventory.views import VIEWS, QueryError, connect, run_query, views_in
+from dcops_reports.views import VIEWS, QueryError, connect, run_query, views_in
 
 CONTRACT = {
     "devices": {"name", "role", "site", "rack", "position", "status", "platform", "model", "manufacturer",
@@ -148,7 +148,7 @@ def test_unknown_field_types_become_json_text():
     """A model field of a type the views do not map yet is queryable as JSON, not an error."""
     from pydantic import BaseModel
 
-    from dcops_inventory.tables import columns_of
+    from dcops_reports.tables import columns_of
 
     class Odd(BaseModel):
         name: str

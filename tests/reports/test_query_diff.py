@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dcops_inventory.diff import RevisionError, diff_revisions
 from dcops_inventory.errors import InventoryError
+from dcops_reports.diff import RevisionError, diff_revisions
 
 SUB = "inventory/small"
 

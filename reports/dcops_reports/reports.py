@@ -1,6 +1,6 @@
 """Canned reports over the inventory's views: end-of-life software and rack capacity.
 
-Each report is one SQL statement over the views of views.py (so `dcops inventory query`
+Each report is one SQL statement over the views of views.py (so `dcops report query`
 can reproduce or refine it) and returns a `Report` that output.py renders in any format.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from dcops_inventory.inventory import Inventory
-from dcops_inventory.views import connect
+from dcops_reports.views import connect
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from dcops_inventory.output import render
+from dcops_reports.output import render
 
 COLUMNS = ["name", "eol_date", "vms", "share", "note"]
 ROWS = [("centos-7", date(2024, 6, 30), ["vm-a", "vm-b"], Decimal("12.50"), None),
