@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from dcops_inventory.choices import InterfaceRole
+from dcops_inventory.lookups import CollectionLookups
 from dcops_inventory.models import (
     COLLECTIONS,
     FALLBACK_SCRAPE_TIER,
@@ -51,14 +54,14 @@ from dcops_inventory.models import (
 class Source:
     file: str
     line: int
-    key_lines: dict
+    key_lines: dict[str, int]
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
 
 @dataclass
-class Inventory:
+class Inventory(CollectionLookups):
     root: Path
     meta: Meta
     sites: list[Site] = field(default_factory=list)
@@ -97,59 +100,49 @@ class Inventory:
     scrape_tiers: list[ScrapeTier] = field(default_factory=list)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict, repr=False)
     meta_source: Source | None = field(default=None, repr=False)  # where `meta` was written
-    _index: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
+    _index: dict[str, dict[str, Record]] = field(default_factory=dict, init=False, repr=False)
 
-    # -- lookups -------------------------------------------------------------------------
-    def index(self, collection: str) -> dict[str, Record]:
-        """Records of one collection by key (built once, on first use)."""
-        if collection not in COLLECTIONS:
-            raise KeyError(f"unknown collection {collection!r}; valid: {', '.join(COLLECTIONS)}")
-        if collection not in self._index:
-            self._index[collection] = {r.key: r for r in getattr(self, collection)}
-        return self._index[collection]
-
-    def get(self, collection: str, key: str) -> Record:
-        try:
-            return self.index(collection)[key]
-        except KeyError:
-            raise KeyError(f"no {collection} record named {key!r}") from None
-
+    # -- lookups (index and get, typed per collection, come from CollectionLookups) ------
     def device(self, name: str) -> Device:
-        return self.get("devices", name)  # type: ignore[return-value]
+        return self.get("devices", name)
 
     def devices_by_role(self, *roles: str) -> list[Device]:
         return [d for d in self.devices if d.role in roles]
 
     def device_type_of(self, device: Device) -> DeviceType:
-        return self.get("device_types", device.device_type)  # type: ignore[return-value]
+        return self.get("device_types", device.device_type)
 
     def hosts_of(self, cluster: str) -> list[Device]:
         return [d for d in self.devices if d.cluster == cluster]
 
+    @cached_property
+    def _member_group(self) -> dict[str, RedundancyGroup]:
+        return {m: g for g in self.redundancy_groups for m in g.members}
+
     def redundancy_group_of(self, member: str) -> RedundancyGroup | None:
-        if "_member_group" not in self._index:
-            self._index["_member_group"] = {m: g for g in self.redundancy_groups for m in g.members}
-        return self._index["_member_group"].get(member)  # type: ignore[return-value]
+        return self._member_group.get(member)
+
+    @cached_property
+    def _interfaces_by_device(self) -> dict[str, dict[str, Interface]]:
+        grouped: dict[str, dict[str, Interface]] = {}
+        for iface in self.interfaces:
+            grouped.setdefault(iface.device, {})[iface.name] = iface
+        return grouped
 
     def device_interfaces(self, device: Device) -> list[Interface]:
         """Every interface of a device: its type's layout, overlaid with explicit records."""
-        if "_ifaces" not in self._index:
-            grouped: dict[str, dict[str, Interface]] = {}
-            for iface in self.interfaces:
-                grouped.setdefault(iface.device, {})[iface.name] = iface
-            self._index["_ifaces"] = grouped  # type: ignore[assignment]
-        explicit: dict[str, Interface] = dict(self._index["_ifaces"].get(device.name, {}))  # type: ignore[arg-type]
+        explicit = dict(self._interfaces_by_device.get(device.name, {}))
         result: list[Interface] = []
         for tpl in self.device_type_of(device).interfaces:
             for name in tpl.names():
                 iface = explicit.pop(name, None)
-                base = {"type": tpl.type, "speed_mbps": tpl.speed_mbps}
-                if tpl.mgmt_only:
-                    base["role"] = "mgmt"
+                role: InterfaceRole | None = "mgmt" if tpl.mgmt_only else None
                 if iface is None:
-                    result.append(Interface(device=device.name, name=name, provenance="assumption", **base))
-                else:
-                    update = {k: v for k, v in base.items() if getattr(iface, k) is None}
+                    result.append(Interface(device=device.name, name=name, provenance="assumption",
+                                            type=tpl.type, speed_mbps=tpl.speed_mbps, role=role))
+                else:  # the record's own values win; the layout fills what it leaves out
+                    layout: dict[str, object] = {"type": tpl.type, "speed_mbps": tpl.speed_mbps, "role": role}
+                    update = {k: v for k, v in layout.items() if v is not None and getattr(iface, k) is None}
                     result.append(iface.model_copy(update=update))
         result.extend(explicit.values())  # LAGs and virtual interfaces
         return result
@@ -158,15 +151,17 @@ class Inventory:
         """The tier marked `default`, else the built-in 30s/10s FALLBACK_SCRAPE_TIER."""
         return next((t for t in self.scrape_tiers if t.default), FALLBACK_SCRAPE_TIER)
 
+    @cached_property
+    def _tier_by_role(self) -> dict[str, ScrapeTier]:
+        by_role: dict[str, ScrapeTier] = {}
+        for tier in self.scrape_tiers:
+            for role in tier.roles:
+                by_role.setdefault(role, tier)  # a role in two tiers is a validation error
+        return by_role
+
     def scrape_tier_of(self, device: Device) -> ScrapeTier:
         """The scrape tier naming the device's role, else the default tier."""
-        if "_role_tier" not in self._index:
-            by_role: dict[str, ScrapeTier] = {}
-            for tier in self.scrape_tiers:
-                for role in tier.roles:
-                    by_role.setdefault(role, tier)  # a role in two tiers is a validation error
-            self._index["_role_tier"] = by_role  # type: ignore[assignment]
-        return self._index["_role_tier"].get(device.role) or self.default_scrape_tier()  # type: ignore[return-value]
+        return self._tier_by_role.get(device.role) or self.default_scrape_tier()
 
     def mgmt_address(self, device: Device, which: str = "mgmt") -> str | None:
         """The address tools connect to; `which` is mgmt, oob or primary (mgmt, else oob)."""

@@ -88,11 +88,11 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
             # Network devices are driven from the controller (connection: local in the plays).
             hv["ansible_python_interpreter"] = "{{ ansible_playbook_python }}"
         if dev.credentials:
-            hv["ansible_user"] = inv.get("credentials", dev.credentials).username  # type: ignore[attr-defined]
+            hv["ansible_user"] = inv.get("credentials", dev.credentials).username
         facts = {
             "kind": "device", "site": dev.site, "role": dev.role, "platform": dev.platform, "rack": dev.rack,
-            "cluster": dev.cluster, "status": dev.status, "manufacturer": dtype.manufacturer,  # type: ignore[attr-defined]
-            "model": dtype.model, "device_type": dev.device_type, "tags": list(dev.tags),  # type: ignore[attr-defined]
+            "cluster": dev.cluster, "status": dev.status, "manufacturer": dtype.manufacturer,
+            "model": dtype.model, "device_type": dev.device_type, "tags": list(dev.tags),
             "ownership": dev.ownership,
         }
         hv.update({f"dcops_{k}": v for k, v in facts.items() if v not in (None, [])})
@@ -114,10 +114,10 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
             ep = endpoint(vm.name, str(vm.mgmt_ip.ip) if vm.mgmt_ip and address != "oob" else None)
             if ep is None:
                 continue
-            site = clusters[vm.cluster].site  # type: ignore[attr-defined]
+            site = clusters[vm.cluster].site
             hv = dict(ep)
             if vm.credentials:
-                hv["ansible_user"] = inv.get("credentials", vm.credentials).username  # type: ignore[attr-defined]
+                hv["ansible_user"] = inv.get("credentials", vm.credentials).username
             facts = {"kind": "vm", "site": site, "role": vm.role, "platform": vm.platform, "cluster": vm.cluster,
                      "status": vm.status}
             hv.update({f"dcops_{k}": v for k, v in facts.items() if v})

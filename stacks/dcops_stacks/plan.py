@@ -153,7 +153,7 @@ def planned_cluster(inv: Inventory) -> dict[str, str]:
     out: dict[str, str] = {}
     for vm in inv.vms:
         if vm.name in placements:
-            out[vm.name] = placements[vm.name].cluster  # type: ignore[attr-defined]
+            out[vm.name] = placements[vm.name].cluster
         elif vm.cluster in successor and vm.status != "decommissioning":
             out[vm.name] = successor[vm.cluster]
         else:
@@ -170,8 +170,8 @@ def owning_service(inv: Inventory) -> dict[str, str]:
         for vm in svc.runs_on.vms:
             owner.setdefault(vm, svc.name)
     for cp in inv.counterparts:  # a replica belongs to the service of the VM it stands in for
-        if cp.replica and cp.primary in owner:  # type: ignore[attr-defined]
-            owner.setdefault(cp.replica, owner[cp.primary])  # type: ignore[attr-defined]
+        if cp.replica and cp.primary in owner:
+            owner.setdefault(cp.replica, owner[cp.primary])
     return owner
 
 
@@ -188,13 +188,13 @@ def _network_for(inv: Inventory, vm, site: str, vlans: tuple) -> str | None:
         for pfx in inv.prefixes:
             if pfx.vlan and vm.mgmt_ip.ip in pfx.prefix and (best is None or pfx.prefix.prefixlen > best.prefix.prefixlen):
                 best = pfx
-        current = inv.index("vlans").get(best.vlan) if best is not None else None  # type: ignore[union-attr]
+        current = inv.index("vlans").get(best.vlan) if best is not None and best.vlan else None
     if current is not None:
-        suffix = current.name.split("-", 1)[1] if current.site and current.name.startswith(f"{current.site}-") else current.name  # type: ignore[attr-defined]
+        suffix = current.name.split("-", 1)[1] if current.site and current.name.startswith(f"{current.site}-") else current.name
         if f"{site}-{suffix}" in here:
             return f"{site}-{suffix}"
-        if current.role in by_role:  # type: ignore[attr-defined]
-            return by_role[current.role]  # type: ignore[attr-defined]
+        if current.role in by_role:
+            return by_role[current.role]
     return by_role.get(FALLBACK_NETWORK_ROLE)
 
 
@@ -240,7 +240,7 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
             raise StackError(f"cluster {cluster.name!r} at site {site_name!r} has no cluster_plans record "
                              "(datastore cluster, vCPU ratio and anti-affinity mode)")
         hosts = tuple(
-            HostPlan(h.name, h.rack, capacities[h.name].cpu_cores, capacities[h.name].memory_gb,  # type: ignore[attr-defined]
+            HostPlan(h.name, h.rack, capacities[h.name].cpu_cores, capacities[h.name].memory_gb,
                      h.decommission_date is not None or h.status == "decommissioning")
             for h in sorted(inv.hosts_of(cluster.name), key=lambda d: d.name) if h.name in capacities)
         members = sorted((vm for vm in inv.vms if target[vm.name] == cluster.name), key=lambda v: v.name)
@@ -249,15 +249,15 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
             GroupPlan(g.name, g.requirement, tuple(m for m in g.members if m in names))
             for g in sorted(inv.redundancy_groups, key=lambda g: g.name)
             if g.requirement != "N" and sum(m in names for m in g.members) >= 2)
-        stores = sorted(d.name for d in inv.datastores if d.datastore_cluster == plan.datastore_cluster)  # type: ignore[attr-defined]
+        stores = sorted(d.name for d in inv.datastores if d.datastore_cluster == plan.datastore_cluster)
         if not stores:
-            raise StackError(f"datastore cluster {plan.datastore_cluster!r} of cluster {cluster.name!r} has no datastores")  # type: ignore[attr-defined]
-        pinned = {vm.name: placements[vm.name].datastore for vm in members  # type: ignore[attr-defined]
-                  if vm.name in placements and placements[vm.name].datastore}  # type: ignore[attr-defined]
+            raise StackError(f"datastore cluster {plan.datastore_cluster!r} of cluster {cluster.name!r} has no datastores")
+        pinned = {vm.name: store for vm in members
+                  if vm.name in placements and (store := placements[vm.name].datastore)}
         spread = _spread_datastores(members, list(groups), stores, pinned)
         for vm in members:
             place = placements.get(vm.name)
-            host = place.host if place is not None else (vm.host if vm.cluster == cluster.name else None)  # type: ignore[attr-defined]
+            host = place.host if place is not None else (vm.host if vm.cluster == cluster.name else None)
             today = cluster_sites.get(vm.cluster)
             vm_plans.append(VmPlan(
                 name=vm.name, service=owner.get(vm.name), cluster=cluster.name, host=host,
@@ -266,18 +266,18 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
                 network=_network_for(inv, vm, site_name, vlans),
                 existing_at=today if today != site_name and vm.status == "active" else None))
         cluster_plans.append(ClusterPlan(
-            name=cluster.name, hosts=hosts, datastore_cluster=plan.datastore_cluster,  # type: ignore[attr-defined]
-            vcpu_per_core=float(plan.vcpu_per_core), anti_affinity=plan.vm_anti_affinity,  # type: ignore[attr-defined]
+            name=cluster.name, hosts=hosts, datastore_cluster=plan.datastore_cluster,
+            vcpu_per_core=float(plan.vcpu_per_core), anti_affinity=plan.vm_anti_affinity,
             ha_enabled=cluster.ha_enabled, drs_enabled=cluster.drs_enabled, groups=groups))
-        if plan.datastore_cluster not in used_pods:  # type: ignore[attr-defined]
-            used_pods.append(plan.datastore_cluster)  # type: ignore[attr-defined]
+        if plan.datastore_cluster not in used_pods:
+            used_pods.append(plan.datastore_cluster)
 
     pods = []
     for name in used_pods:
         pod = pods_by_name[name]
-        stores = tuple(DatastorePlan(d.name, d.host, d.lun, d.capacity_gb)
-                       for d in sorted(inv.datastores, key=lambda d: d.name) if d.datastore_cluster == name)
-        pods.append(PodPlan(pod.name, pod.sdrs_enabled, pod.sdrs_automation, stores))  # type: ignore[attr-defined]
+        pod_stores = tuple(DatastorePlan(d.name, d.host, d.lun, d.capacity_gb)
+                           for d in sorted(inv.datastores, key=lambda d: d.name) if d.datastore_cluster == name)
+        pods.append(PodPlan(pod.name, pod.sdrs_enabled, pod.sdrs_automation, pod_stores))
 
     site_vms = {vm.name for vm in vm_plans}
     services = []
@@ -287,7 +287,7 @@ def plan_site(inv: Inventory, stack: str) -> SitePlan:
             services.append(ServicePlan(svc.name, svc.title, svc.criticality, owned))
 
     recovery = _recovery(inv, stack, site_name, target, cluster_sites, site_vms, clusters) if stack == "alternate" else None
-    return SitePlan(stack=stack, site=site_name, title=site.title, clusters=tuple(cluster_plans),  # type: ignore[attr-defined]
+    return SitePlan(stack=stack, site=site_name, title=site.title, clusters=tuple(cluster_plans),
                     pods=tuple(pods), vlans=vlans, services=tuple(services),
                     vms=tuple(sorted(vm_plans, key=lambda v: v.name)), recovery=recovery)
 
@@ -309,15 +309,15 @@ def _recovery(inv: Inventory, stack: str, site_name: str, target: dict[str, str]
             cp = by_primary.get(vm_name)
             if cp is None:
                 continue
-            if cp.mode == "replica":  # type: ignore[attr-defined]
-                if cp.replica in site_vms and cp.replica not in replicas:  # type: ignore[attr-defined]
-                    replicas.append(cp.replica)  # type: ignore[attr-defined]
+            if cp.mode == "replica":
+                if cp.replica in site_vms and cp.replica not in replicas:
+                    replicas.append(cp.replica)
             elif clusters:
                 vm = vms[vm_name]
-                share = cp.reserve_percent / 100  # type: ignore[attr-defined]
+                share = cp.reserve_percent / 100
                 placeholders.append(PlaceholderPlan(
                     f"{vm_name}-standby", vm_name, clusters[0].name,
-                    int(vm.vcpus * MHZ_PER_VCPU * share), int(vm.memory_gb * 1024 * share)))  # type: ignore[attr-defined]
+                    int(vm.vcpus * MHZ_PER_VCPU * share), int(vm.memory_gb * 1024 * share)))
         counterparts.append(CounterpartPlan(svc.name, primary_vms, tuple(replicas), tuple(placeholders)))
     return RecoveryPlan(primary, tuple(critical), tuple(counterparts))
 
