@@ -9,12 +9,15 @@ A device that fails keeps its previous file untouched and shows up in the report
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dcops_ansible.backup_store import BackupStore
 from dcops_ansible.metrics import write_textfile
-from dcops_devices.access import AccessError, open_connection, run_bulk, target_for
+from dcops_ansible.outcomes import BackedUp, BackupOutcome, DeviceFailed, outcome_of
+from dcops_devices.access import open_connection, run_bulk, target_for
 from dcops_devices.intent.baseline import network_devices
 from dcops_devices.intent.masking import mask
 from dcops_inventory import AddressMap, Inventory
@@ -35,14 +38,19 @@ def fetch_config(inv: Inventory, name: str, address_map: AddressMap | None = Non
 
 
 def backup_device(inv: Inventory, name: str, store: BackupStore, address_map: AddressMap | None = None,
-                  check: bool = False, address: str = "primary") -> dict:
-    try:
-        platform, raw = fetch_config(inv, name, address_map, address)
-    except AccessError as exc:
-        return {"device": name, "ok": False, "changed": False, "error_kind": exc.kind, "error": exc.message}
+                  check: bool = False, address: str = "primary") -> BackedUp:
+    """One device: fetch, mask, store. Raises `AccessError` when the device cannot be read, so
+    the caller decides what a failure is (a `HostFailed` in a bulk run, a failed Ansible task)."""
+    platform, raw = fetch_config(inv, name, address_map, address)
     result = store.write(name, mask(platform, raw), check=check)
-    return {"device": name, "ok": True, "changed": result.changed, "diff": result.diff,
-            "before": result.before, "after": result.after}
+    return BackedUp(name, result.changed, result.diff, result.before, result.after)
+
+
+def registered_outcome(device: str, registered: Mapping[str, Any]) -> BackupOutcome:
+    """The `dcops_config_backup` task's registered result as an outcome."""
+    if registered.get("failed"):
+        return DeviceFailed.registered(device, registered)
+    return BackedUp(device, bool(registered.get("changed")))
 
 
 def metrics_families(state: dict[str, dict], now: float) -> list:
@@ -59,29 +67,40 @@ def metrics_families(state: dict[str, dict], now: float) -> list:
     ]
 
 
-def finalize(store: BackupStore, outcomes: list[dict], metrics_path: str | Path | None, check: bool = False,
-             now: float | None = None) -> dict:
+@dataclass(frozen=True)
+class Finalized:
+    changed_devices: list[str]
+    failed_devices: list[str]
+    commit: str | None
+
+
+def finalize(store: BackupStore, outcomes: list[BackupOutcome], metrics_path: str | Path | None,
+             check: bool = False, now: float | None = None) -> Finalized:
     """Record state, commit changed files, write metrics. In check mode nothing is written."""
     now = time.time() if now is None else now
-    changed = sorted(o["device"] for o in outcomes if o.get("ok") and o.get("changed"))
-    failed = sorted(o["device"] for o in outcomes if not o.get("ok"))
+    changed = sorted(o.device for o in outcomes if isinstance(o, BackedUp) and o.changed)
+    failed = sorted(o.device for o in outcomes if isinstance(o, DeviceFailed))
     commit = None
     if not check:
-        state = store.record({o["device"]: o for o in outcomes}, now)
+        state = store.record(outcomes, now)
         commit = store.commit(changed)
         if metrics_path:
             write_textfile(metrics_path, metrics_families(state, now))
-    return {"changed_devices": changed, "failed_devices": failed, "commit": commit}
+    return Finalized(changed, failed, commit)
 
 
 @dataclass
 class BackupReport:
-    results: list[dict]
+    results: list[BackupOutcome]
     commit: str | None
     changed_devices: list[str]
     failed_devices: list[str]
     seconds: float
-    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Failed device -> "kind: message"."""
+        return {o.device: o.reason for o in self.results if isinstance(o, DeviceFailed)}
 
 
 def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None = None,
@@ -93,9 +112,6 @@ def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None
         store.ensure()
     names = devices or [d.name for d in network_devices(inv)]
     results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address), workers)
-    outcomes = [r.value if r.ok else {"device": r.name, "ok": False, "error_kind": r.error_kind, "error": r.error}
-                for r in results]
-    summary = finalize(store, outcomes, metrics_path, check)
-    return BackupReport(outcomes, summary["commit"], summary["changed_devices"], summary["failed_devices"],
-                        time.monotonic() - started,
-                        {o["device"]: f"{o.get('error_kind')}: {o.get('error')}" for o in outcomes if not o.get("ok")})
+    outcomes = [outcome_of(r) for r in results]
+    done = finalize(store, outcomes, metrics_path, check)
+    return BackupReport(outcomes, done.commit, done.changed_devices, done.failed_devices, time.monotonic() - started)

@@ -13,8 +13,11 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from dcops_ansible.outcomes import BackedUp, BackupOutcome
 
 STATE = Path(".dcops") / "state.json"
 SUFFIX = ".cfg"
@@ -94,20 +97,20 @@ class BackupStore:
         except (OSError, ValueError):
             return {}
 
-    def record(self, outcomes: dict[str, dict], now: float | None = None) -> dict[str, dict]:
-        """outcomes: device -> {ok, changed, error}; returns and saves the merged state."""
+    def record(self, outcomes: Iterable[BackupOutcome], now: float | None = None) -> dict[str, dict]:
+        """Merge this run's outcomes into the per-device state; returns and saves it."""
         now = time.time() if now is None else now
         state = self.load_state()
-        for device, out in outcomes.items():
-            entry = state.setdefault(device, {})
+        for out in outcomes:
+            entry = state.setdefault(out.device, {})
             entry["last_attempt"] = now
-            entry["ok"] = bool(out.get("ok"))
-            if out.get("ok"):
+            entry["ok"] = isinstance(out, BackedUp)
+            if isinstance(out, BackedUp):
                 entry["last_success"] = now
                 entry.pop("error", None)
-                if out.get("changed") or "last_change" not in entry:
+                if out.changed or "last_change" not in entry:
                     entry["last_change"] = now
             else:
-                entry["error"] = out.get("error", "failed")
+                entry["error"] = out.error
         _atomic_write(self.root / STATE, json.dumps(state, indent=1, sort_keys=True))
         return state

@@ -19,6 +19,7 @@ import typer
 from dcops_ansible.backup import run_backup
 from dcops_ansible.compliance import check_device, write_report
 from dcops_ansible.hostvars import DEFAULT_GROUP_BY, build_view
+from dcops_ansible.outcomes import DeviceFailed, outcome_of
 from dcops_devices.access import run_bulk
 from dcops_devices.intent.baseline import network_devices
 from dcops_inventory import AddressMap
@@ -107,20 +108,19 @@ def compliance(
     """Compare running configs with the inventory's intended config (exit 1 on drift, 2 on failures)."""
     inv, amap = _load(inventory, address_map, lab, lab_dir)
     names = device or [d.name for d in network_devices(inv)]
-    results = run_bulk(names, lambda n: check_device(inv, n, amap), workers)
-    outcomes = [r.value if r.ok else {"device": r.name, "ok": False, "error": r.error} for r in results]
+    outcomes = [outcome_of(r) for r in run_bulk(names, lambda n: check_device(inv, n, amap), workers)]
     summary = write_report(outcomes, None if check else report, None if check else metrics)
-    for o in outcomes:
-        if not o.get("ok"):
-            typer.echo(f"{o['device']}: unreachable: {str(o.get('error')).splitlines()[0]}")
-        elif not o["compliant"]:
-            typer.echo(f"{o['device']}: {len(o['missing'])} missing, {len(o['extra'])} extra")
-            for line in o["missing"]:
+    for o in summary.outcomes:
+        if isinstance(o, DeviceFailed):
+            typer.echo(f"{o.device}: unreachable: {o.error.splitlines()[0] if o.error else o.reason}")
+        elif not o.compliant:
+            typer.echo(f"{o.device}: {len(o.missing)} missing, {len(o.extra)} extra")
+            for line in o.missing:
                 typer.echo(f"  + {line}")
-            for line in o["extra"]:
+            for line in o.extra:
                 typer.echo(f"  - {line}")
-    typer.echo(f"{len(outcomes)} devices: {len(summary['non_compliant'])} non-compliant, {len(summary['failed'])} unreachable")
-    if summary["failed"]:
+    typer.echo(f"{len(outcomes)} devices: {len(summary.non_compliant)} non-compliant, {len(summary.failed)} unreachable")
+    if summary.failed:
         raise typer.Exit(2)
-    if summary["non_compliant"]:
+    if summary.non_compliant:
         raise typer.Exit(1)

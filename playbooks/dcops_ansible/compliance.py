@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Union
 
 from dcops_ansible.backup import fetch_config
 from dcops_ansible.metrics import write_textfile
-from dcops_devices.access import AccessError
+from dcops_ansible.outcomes import DeviceFailed
 from dcops_devices.intent import configtree
 from dcops_devices.intent.baseline import baseline_for, render
 from dcops_inventory import AddressMap, Inventory
@@ -69,46 +71,75 @@ def compare(platform: str, device: str, intended: list[str], running_text: str) 
                  extra=[p for p in running if p not in want and scope.match(p)])
 
 
-def check_device(inv: Inventory, name: str, address_map: AddressMap | None = None, address: str = "primary") -> dict:
-    try:
-        platform, running = fetch_config(inv, name, address_map, address)
-    except AccessError as exc:
-        return {"device": name, "ok": False, "error_kind": exc.kind, "error": exc.message}
-    drift = compare(platform, name, intended_paths(inv, name), running)
-    return {"device": name, "ok": True, "compliant": drift.compliant, "missing": drift.missing,
-            "extra": drift.extra, "diff": drift.diff()}
+def check_device(inv: Inventory, name: str, address_map: AddressMap | None = None, address: str = "primary") -> Drift:
+    """One device's drift. Raises `AccessError` when its running config cannot be read."""
+    platform, running = fetch_config(inv, name, address_map, address)
+    return compare(platform, name, intended_paths(inv, name), running)
 
 
-def write_report(outcomes: list[dict], report_path: str | Path | None, metrics_path: str | Path | None,
-                 now: float | None = None) -> dict:
+ComplianceOutcome = Union[Drift, DeviceFailed]
+
+
+def registered_outcome(device: str, registered: Mapping[str, Any]) -> ComplianceOutcome:
+    """The `dcops_compliance_check` task's registered result as an outcome."""
+    if registered.get("failed"):
+        return DeviceFailed.registered(device, registered)
+    return Drift(device, missing=list(registered["missing"]), extra=list(registered["extra"]))
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """One run's outcomes, sorted by device; `as_json()` is the report file's content."""
+
+    checked_at: float
+    outcomes: tuple[ComplianceOutcome, ...]
+
+    @property
+    def non_compliant(self) -> list[str]:
+        return [o.device for o in self.outcomes if isinstance(o, Drift) and not o.compliant]
+
+    @property
+    def failed(self) -> list[str]:
+        return [o.device for o in self.outcomes if isinstance(o, DeviceFailed)]
+
+    def as_json(self) -> dict:
+        devices: dict[str, dict] = {}
+        for o in self.outcomes:
+            if isinstance(o, Drift):
+                devices[o.device] = {"ok": True, "compliant": o.compliant, "missing": o.missing, "extra": o.extra}
+            else:
+                devices[o.device] = {"ok": False, "error": o.error}
+                if o.error_kind is not None:
+                    devices[o.device]["error_kind"] = o.error_kind
+        return {"checked_at": self.checked_at, "devices": devices, "non_compliant": self.non_compliant,
+                "failed": self.failed}
+
+
+def write_report(outcomes: list[ComplianceOutcome], report_path: str | Path | None, metrics_path: str | Path | None,
+                 now: float | None = None) -> ComplianceReport:
+    """The report of a run; writes the JSON report and the textfile metrics when given paths."""
     import json
     import os
 
-    now = time.time() if now is None else now
-    summary = {
-        "checked_at": now,
-        "devices": {o["device"]: {k: o.get(k) for k in ("ok", "compliant", "missing", "extra", "error_kind", "error")
-                                  if o.get(k) is not None} for o in sorted(outcomes, key=lambda o: o["device"])},
-    }
-    summary["non_compliant"] = sorted(d for d, o in summary["devices"].items() if o.get("ok") and not o.get("compliant"))
-    summary["failed"] = sorted(d for d, o in summary["devices"].items() if not o.get("ok"))
+    report = ComplianceReport(time.time() if now is None else now, tuple(sorted(outcomes, key=lambda o: o.device)))
     if report_path:
         path = Path(report_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(report.as_json(), indent=1, sort_keys=True) + "\n")
         os.replace(tmp, path)
     if metrics_path:
-        ok = [o for o in outcomes if o.get("ok")]
+        checked = [o for o in report.outcomes if isinstance(o, Drift)]
         write_textfile(metrics_path, [
             ("dcops_config_compliance_missing_lines", "Intended config lines absent from the running config.",
-             ["device"], {(o["device"],): float(len(o["missing"])) for o in ok}),
+             ["device"], {(o.device,): float(len(o.missing)) for o in checked}),
             ("dcops_config_compliance_extra_lines", "Running config lines in managed sections that are not intended.",
-             ["device"], {(o["device"],): float(len(o["extra"])) for o in ok}),
+             ["device"], {(o.device,): float(len(o.extra)) for o in checked}),
             ("dcops_config_compliance_compliant", "1 if the running config matches the intended config.",
-             ["device"], {(o["device"],): float(o["compliant"]) for o in ok}),
+             ["device"], {(o.device,): float(o.compliant) for o in checked}),
             ("dcops_config_compliance_check_success", "1 if the device's running config could be read.",
-             ["device"], {(o["device"],): float(bool(o.get("ok"))) for o in outcomes}),
-            ("dcops_config_compliance_run_timestamp_seconds", "When the last compliance run finished.", [], {(): now}),
+             ["device"], {(o.device,): float(isinstance(o, Drift)) for o in report.outcomes}),
+            ("dcops_config_compliance_run_timestamp_seconds", "When the last compliance run finished.", [],
+             {(): report.checked_at}),
         ])
-    return summary
+    return report

@@ -9,7 +9,7 @@ import pytest
 
 
 def test_bulk_returns_one_result_per_host_and_never_aborts():
-    from dcops_devices.access import ConnectFailed, run_bulk
+    from dcops_devices.access import ConnectFailed, HostDone, HostFailed, run_bulk
 
     running, peak, lock = [0], [0], threading.Lock()
 
@@ -30,9 +30,12 @@ def test_bulk_returns_one_result_per_host_and_never_aborts():
 
     results = run_bulk(["a", "b", "c", "d", "e", "f"], work, workers=2)
     assert [r.name for r in results] == ["a", "b", "c", "d", "e", "f"]
-    assert [r.value for r in results if r.ok] == ["A", "D", "E", "F"]
-    assert (results[1].error_kind, results[1].error) == ("connect", "port closed")
-    assert results[2].error_kind == "internal" and "bug" in results[2].error
+    assert [type(r) for r in results] == [HostDone, HostFailed, HostFailed, HostDone, HostDone, HostDone]
+    assert [r.value for r in results if isinstance(r, HostDone)] == ["A", "D", "E", "F"]
+    assert [r.ok for r in results] == [True, False, False, True, True, True]
+    assert results[1] == HostFailed("b", "connect", "port closed", results[1].seconds)
+    assert results[1].reason == "connect: port closed"
+    assert results[2].error_kind == "internal" and results[2].error == "RuntimeError: bug"
     assert peak[0] <= 2
 
 

@@ -9,7 +9,7 @@ netmiko carries switches, routers and firewalls, paramiko carries servers and ap
 every failure is one of the exceptions in `dcops_devices.access.errors`.
 """
 
-from dcops_devices.access.bulk import HostResult, run_bulk
+from dcops_devices.access.bulk import HostDone, HostFailed, HostResult, run_bulk
 from dcops_devices.access.drivers import DRIVERS, Connection, open_connection
 from dcops_devices.access.errors import (
     AccessError,
@@ -23,5 +23,6 @@ from dcops_devices.access.targets import Target, target_for
 
 __all__ = [
     "DRIVERS", "AccessError", "AuthenticationFailed", "CommandFailed", "ConnectFailed", "Connection",
-    "CredentialsMissing", "HostResult", "Target", "TargetRefused", "open_connection", "run_bulk", "target_for",
+    "CredentialsMissing", "HostDone", "HostFailed", "HostResult", "Target", "TargetRefused", "open_connection",
+    "run_bulk", "target_for",
 ]

@@ -19,19 +19,21 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         from dcops_ansible import runtime
         from dcops_ansible.compliance import check_device
+        from dcops_devices.access import AccessError
 
         result = super().run(tmp, task_vars)
         args = self._task.args
         host = task_vars["inventory_hostname"]
         inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
         amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
-        out = check_device(inv, host, amap, args.get("management_address", "primary"))
         result["changed"] = False
-        if not out["ok"]:
-            return {**result, "failed": True, "msg": f"{out['error_kind']}: {out['error']}"}
-        result.update(compliant=out["compliant"], missing=out["missing"], extra=out["extra"],
-                      msg="compliant" if out["compliant"] else
-                      f"drift: {len(out['missing'])} missing, {len(out['extra'])} extra")
-        if self._task.diff and not out["compliant"]:
-            result["diff"] = {"prepared": out["diff"]}
+        try:
+            drift = check_device(inv, host, amap, args.get("management_address", "primary"))
+        except AccessError as exc:
+            return {**result, "failed": True, "msg": f"{exc.kind}: {exc.message}"}
+        result.update(compliant=drift.compliant, missing=drift.missing, extra=drift.extra,
+                      msg="compliant" if drift.compliant else
+                      f"drift: {len(drift.missing)} missing, {len(drift.extra)} extra")
+        if self._task.diff and not drift.compliant:
+            result["diff"] = {"prepared": drift.diff()}
         return result

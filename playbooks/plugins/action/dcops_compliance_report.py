@@ -15,23 +15,16 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
-        from dcops_ansible.compliance import write_report
+        from dcops_ansible.compliance import registered_outcome, write_report
+        from dcops_ansible.outcomes import registered_results
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        var = args.get("result_var", "dcops_compliance")
-        outcomes = []
-        for host in args.get("hosts") or []:
-            reg = task_vars["hostvars"][host].get(var)
-            if not reg or reg.get("skipped"):
-                continue
-            if reg.get("failed"):
-                outcomes.append({"device": host, "ok": False, "error": str(reg.get("msg"))})
-            else:
-                outcomes.append({"device": host, "ok": True, "compliant": bool(reg["compliant"]),
-                                 "missing": list(reg["missing"]), "extra": list(reg["extra"])})
+        registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
+                                        args.get("result_var", "dcops_compliance"))
+        outcomes = [registered_outcome(host, reg) for host, reg in registered]
         check = self._task.check_mode
-        summary = write_report(outcomes, None if check else args.get("report"), None if check else args.get("metrics"))
-        result.update(changed=False, non_compliant=summary["non_compliant"], failed_devices=summary["failed"],
-                      msg=f"{len(summary['non_compliant'])} non-compliant, {len(summary['failed'])} unreachable")
+        report = write_report(outcomes, None if check else args.get("report"), None if check else args.get("metrics"))
+        result.update(changed=False, non_compliant=report.non_compliant, failed_devices=report.failed,
+                      msg=f"{len(report.non_compliant)} non-compliant, {len(report.failed)} unreachable")
         return result

@@ -21,6 +21,7 @@ class ActionModule(ActionBase):
         from dcops_ansible import runtime
         from dcops_ansible.backup import backup_device
         from dcops_ansible.backup_store import BackupStore
+        from dcops_devices.access import AccessError
 
         result = super().run(tmp, task_vars)
         args = self._task.args
@@ -29,14 +30,15 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": "dcops_config_backup: 'repo' is required"}
         inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
         amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
-        out = backup_device(inv, host, BackupStore(args["repo"]), amap, check=self._task.check_mode,
-                            address=args.get("management_address", "primary"))
-        if not out["ok"]:
-            return {**result, "failed": True, "dcops_error_kind": out["error_kind"],
-                    "msg": f"{out['error_kind']}: {out['error']} (previous backup kept)"}
-        result["changed"] = out["changed"]
-        if out["changed"] and self._task.diff:
+        try:
+            out = backup_device(inv, host, BackupStore(args["repo"]), amap, check=self._task.check_mode,
+                                address=args.get("management_address", "primary"))
+        except AccessError as exc:
+            return {**result, "failed": True, "dcops_error_kind": exc.kind,
+                    "msg": f"{exc.kind}: {exc.message} (previous backup kept)"}
+        result["changed"] = out.changed
+        if out.changed and self._task.diff:
             name = f"{host}.cfg"
-            result["diff"] = {"before": out["before"], "after": out["after"], "before_header": name,
+            result["diff"] = {"before": out.before, "after": out.after, "before_header": name,
                               "after_header": name}
         return result

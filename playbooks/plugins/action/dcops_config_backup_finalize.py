@@ -18,25 +18,18 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
-        from dcops_ansible.backup import finalize
+        from dcops_ansible.backup import finalize, registered_outcome
         from dcops_ansible.backup_store import BackupStore
+        from dcops_ansible.outcomes import registered_results
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        var = args.get("result_var", "dcops_backup")
-        hostvars = task_vars["hostvars"]
-        outcomes = []
-        for host in args.get("hosts") or []:
-            registered = hostvars[host].get(var)
-            if not registered or registered.get("skipped"):
-                continue
-            if registered.get("failed"):
-                outcomes.append({"device": host, "ok": False, "error": str(registered.get("msg", "failed"))})
-            else:
-                outcomes.append({"device": host, "ok": True, "changed": bool(registered.get("changed"))})
-        summary = finalize(BackupStore(args["repo"]), outcomes, args.get("metrics"), check=self._task.check_mode)
-        result.update(changed=summary["commit"] is not None, commit=summary["commit"],
-                      changed_devices=summary["changed_devices"], failed_devices=summary["failed_devices"],
-                      msg=f"{len(summary['changed_devices'])} changed, {len(summary['failed_devices'])} failed"
-                          + (f": {', '.join(summary['failed_devices'])}" if summary["failed_devices"] else ""))
+        registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
+                                        args.get("result_var", "dcops_backup"))
+        outcomes = [registered_outcome(host, reg) for host, reg in registered]
+        done = finalize(BackupStore(args["repo"]), outcomes, args.get("metrics"), check=self._task.check_mode)
+        result.update(changed=done.commit is not None, commit=done.commit,
+                      changed_devices=done.changed_devices, failed_devices=done.failed_devices,
+                      msg=f"{len(done.changed_devices)} changed, {len(done.failed_devices)} failed"
+                          + (f": {', '.join(done.failed_devices)}" if done.failed_devices else ""))
         return result

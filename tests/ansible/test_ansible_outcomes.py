@@ -1,0 +1,108 @@
+"""Per-device outcomes as records: from a bulk run and from Ansible's registered results to
+the backup state, commit and metrics, and to the compliance report (no lab needed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+
+def test_bulk_results_become_outcomes_with_the_failure_kind():
+    from dcops_ansible.outcomes import BackedUp, DeviceFailed, outcome_of
+    from dcops_devices.access import CommandFailed, run_bulk
+
+    def work(name: str) -> BackedUp:
+        if name == "b":
+            raise CommandFailed(name, "'show running-config': ReadTimeout")
+        return BackedUp(name, changed=name == "a")
+
+    outcomes = [outcome_of(r) for r in run_bulk(["a", "b", "c"], work, workers=2)]
+    assert outcomes == [BackedUp("a", True), DeviceFailed("b", "'show running-config': ReadTimeout", "command"),
+                        BackedUp("c", False)]
+    assert outcomes[1].reason == "command: 'show running-config': ReadTimeout"
+
+
+def test_registered_results_skip_absent_and_skipped_hosts():
+    from dcops_ansible.backup import registered_outcome
+    from dcops_ansible.outcomes import BackedUp, DeviceFailed, registered_results
+
+    hostvars = {
+        "a": {"dcops_backup": {"changed": True}},
+        "b": {"dcops_backup": {"failed": True, "dcops_error_kind": "connect", "msg": "connect: refused"}},
+        "c": {"dcops_backup": {"skipped": True}},
+        "d": {},
+        "e": {"dcops_backup": {"failed": True, "msg": "module crashed"}},
+    }
+    got = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "dcops_backup")]
+    assert got == [BackedUp("a", True), DeviceFailed("b", "connect: refused", "connect"),
+                   DeviceFailed("e", "module crashed", None)]
+    assert got[2].reason == "module crashed"
+
+
+def git(repo, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_finalize_commits_changed_devices_and_keeps_failures_out(tmp_path):
+    from dcops_ansible.backup import finalize
+    from dcops_ansible.backup_store import BackupStore
+    from dcops_ansible.outcomes import BackedUp, DeviceFailed
+
+    store = BackupStore(tmp_path / "repo")
+    store.ensure()
+    store.write("sw-1", "hostname sw-1\n")
+    store.write("sw-2", "hostname sw-2\n")
+    outcomes = [BackedUp("sw-1", True), BackedUp("sw-2", False), DeviceFailed("sw-3", "port closed", "connect")]
+
+    assert finalize(store, outcomes, tmp_path / "m.prom", check=True).commit is None
+    assert not (tmp_path / "m.prom").exists() and store.load_state() == {}
+
+    done = finalize(store, outcomes, tmp_path / "m.prom", now=1000.0)
+    assert (done.changed_devices, done.failed_devices) == (["sw-1"], ["sw-3"])
+    assert done.commit == git(store.root, "rev-parse", "HEAD").strip()
+    assert git(store.root, "log", "-1", "--format=%s").strip() == "backup: 1 device(s) changed: sw-1"
+    state = store.load_state()
+    assert state["sw-1"] == {"last_attempt": 1000.0, "ok": True, "last_success": 1000.0, "last_change": 1000.0}
+    assert state["sw-3"] == {"last_attempt": 1000.0, "ok": False, "error": "port closed"}
+    metrics = (tmp_path / "m.prom").read_text()
+    assert 'dcops_config_backup_success{device="sw-3"} 0.0' in metrics
+    assert 'dcops_config_backup_success{device="sw-2"} 1.0' in metrics
+
+    later = finalize(store, [BackedUp("sw-3", False)], None, now=2000.0)
+    assert later.commit is None and later.failed_devices == []
+    assert store.load_state()["sw-3"] == {"last_attempt": 2000.0, "ok": True, "last_success": 2000.0,
+                                          "last_change": 2000.0}
+
+
+def test_compliance_report_from_registered_results(tmp_path):
+    from dcops_ansible.compliance import Drift, registered_outcome, write_report
+    from dcops_ansible.outcomes import DeviceFailed, registered_results
+
+    hostvars = {
+        "sw-2": {"dcops_compliance": {"compliant": False, "missing": ["ntp server 10.0.0.1"], "extra": []}},
+        "sw-1": {"dcops_compliance": {"compliant": True, "missing": [], "extra": []}},
+        "sw-3": {"dcops_compliance": {"failed": True, "msg": "connect: cannot connect"}},
+    }
+    outcomes = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "dcops_compliance")]
+    assert outcomes[0] == Drift("sw-2", missing=["ntp server 10.0.0.1"], extra=[])
+    assert outcomes[2] == DeviceFailed("sw-3", "connect: cannot connect")
+
+    report = write_report(outcomes + [DeviceFailed("sw-4", "login as x refused", "auth")],
+                          tmp_path / "out" / "report.json", tmp_path / "c.prom", now=5.0)
+    assert (report.non_compliant, report.failed) == (["sw-2"], ["sw-3", "sw-4"])
+    assert json.loads((tmp_path / "out" / "report.json").read_text()) == {
+        "checked_at": 5.0,
+        "devices": {
+            "sw-1": {"ok": True, "compliant": True, "missing": [], "extra": []},
+            "sw-2": {"ok": True, "compliant": False, "missing": ["ntp server 10.0.0.1"], "extra": []},
+            "sw-3": {"ok": False, "error": "connect: cannot connect"},
+            "sw-4": {"ok": False, "error": "login as x refused", "error_kind": "auth"},
+        },
+        "non_compliant": ["sw-2"],
+        "failed": ["sw-3", "sw-4"],
+    }
+    metrics = (tmp_path / "c.prom").read_text()
+    assert 'dcops_config_compliance_missing_lines{device="sw-2"} 1.0' in metrics
+    assert 'dcops_config_compliance_check_success{device="sw-4"} 0.0' in metrics
+    assert 'dcops_config_compliance_compliant{device="sw-3"}' not in metrics
+
