@@ -4,6 +4,11 @@ Each probe gets a fresh registry, so nothing of one device leaks into another's 
 A device problem (timeout, refusal, garbage, missing credential) is `dcops_probe_success 0`
 plus the duration, never an exception; only a request naming an unknown target or module
 is refused (`BadRequest`, HTTP 400).
+
+A failed probe also says why in `dcops_probe_failure_reason{reason}`, an enum (one series
+per reason in FAILURE_REASONS, 1 for the reason that applies, 0 for the others): a dead
+device and a missing credential both read `success 0`, but one calls for the network
+team and the other for whoever deployed the exporter.
 """
 
 from __future__ import annotations
@@ -18,12 +23,19 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from dcops_exporters.admission import Admission, Refused
 from dcops_exporters.modules import MODULES, IfNameCache, ProbeContext, ProbeLog, load_builtin_modules
-from dcops_exporters.snmp import SnmpClient, SnmpError
+from dcops_exporters.snmp import SNMP_FAILURE_REASONS, SnmpClient, SnmpError
 from dcops_exporters.targets import InventoryIndex, snmp_auth, snmp_endpoint
 from dcops_inventory import AddressMap, Inventory, UnsafeTargetError
 from dcops_inventory.secrets import SecretUnavailable
 
 load_builtin_modules()
+
+# Why a probe failed: the device (SNMP_FAILURE_REASONS: timeout, unreachable, auth,
+# protocol), the exporter's configuration (missing_credential: a secret's environment or
+# vault variable is not set; lab_guard: the lab address guard refused the address;
+# configuration: the inventory lacks what the probe needs), or the exporter itself
+# (overload: refused by admission control or answered late; internal: a bug).
+FAILURE_REASONS = (*SNMP_FAILURE_REASONS, "missing_credential", "lab_guard", "configuration", "overload", "internal")
 
 
 class BadRequest(ValueError):
@@ -41,6 +53,7 @@ class ProbeResult:
     log: list[str]
     duration: float
     refused: str | None = None  # the admission reason when the probe was never started
+    reason: str | None = None  # one of FAILURE_REASONS when the probe failed
 
 
 class _Families:
@@ -102,6 +115,7 @@ class Prober:
         families: list[Metric] = []
         success = False
         refused: str | None = None
+        reason: str | None = None
         key = (target, module)
         try:
             endpoint = snmp_endpoint(self.inv, device, self.address_map)
@@ -111,10 +125,11 @@ class Prober:
                 f"profile {profile.name}), timeout {timeout:.2f}s")
             slot = await self.admission.acquire(key, start + timeout)
         except Refused as exc:
-            refused = exc.reason
-            log(str(exc))
+            refused, reason = exc.reason, "overload"
+            log(f"{exc} (reason: overload)")
         except (SecretUnavailable, UnsafeTargetError, KeyError) as exc:
-            log(f"configuration problem: {exc}")
+            reason = self._configuration_reason(device, exc)
+            log(f"configuration problem: {exc} (reason: {reason})")
         else:
             began = self.clock()
             client = None
@@ -127,31 +142,51 @@ class Prober:
                 success = True
                 log(f"done: {client.requests} PDUs")
             except (TimeoutError, asyncio.TimeoutError):
-                log(f"timed out after {self.clock() - start:.2f}s")
+                reason = "timeout"
+                log(f"timed out after {self.clock() - start:.2f}s (reason: timeout)")
             except SnmpError as exc:
-                log(f"SNMP failure: {exc}")
+                reason = exc.reason
+                log(f"SNMP failure: {exc} (reason: {reason})")
             except Exception as exc:  # a malformed reply must not become a 5xx
-                log(f"unexpected error: {type(exc).__name__}: {exc}")
+                reason = "internal"
+                log(f"unexpected error: {type(exc).__name__}: {exc} (reason: internal)")
             finally:
                 self.admission.release(key, self.clock() - began, timeout, success,
                                        answered=bool(client and client.answers), slot=slot)
         duration = self.clock() - start
-        return ProbeResult(success, self.render(device, families if success else [], success, duration),
-                           log.lines, duration, refused)
+        reason = None if success else reason or "internal"
+        return ProbeResult(success, self.render(device, families if success else [], reason, duration),
+                           log.lines, duration, refused, reason)
 
-    def render(self, device, families: list[Metric], success: bool, duration: float) -> bytes:
-        """The probe's answer, from a registry made for this probe alone."""
+    def _configuration_reason(self, device, exc: Exception) -> str:
+        """missing_credential, lab_guard or configuration, for an error before any packet left."""
+        if isinstance(exc, SecretUnavailable):
+            return "missing_credential"
+        if isinstance(exc, UnsafeTargetError) and (self.address_map is not None
+                                                   or self.inv.mgmt_address(device, "primary")):
+            return "lab_guard"  # an address exists, and the guard refused it (or the map lacks the device)
+        return "configuration"  # no management address, or a profile the inventory does not have
+
+    def render(self, device, families: list[Metric], reason: str | None, duration: float) -> bytes:
+        """The probe's answer, from a registry made for this probe alone; `reason` is None
+        for a successful probe, else one of FAILURE_REASONS."""
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Families(families + self._probe_families(device, success, duration)))
+        registry.register(_Families(families + self._probe_families(device, reason, duration)))
         return generate_latest(registry)
 
-    def _probe_families(self, device, success: bool, duration: float) -> list[Metric]:
+    def _probe_families(self, device, reason: str | None, duration: float) -> list[Metric]:
+        if reason is not None and reason not in FAILURE_REASONS:
+            raise ValueError(f"unknown failure reason {reason!r}; valid: {', '.join(FAILURE_REASONS)}")
         ok = GaugeMetricFamily("dcops_probe_success", "1 when the device answered the module completely.")
-        ok.add_metric([], 1.0 if success else 0.0)
+        ok.add_metric([], 0.0 if reason else 1.0)
+        why = GaugeMetricFamily("dcops_probe_failure_reason", "Why the probe failed: 1 for the reason that "
+                                "applies, 0 for the others; all 0 when it succeeded.", labels=["reason"])
+        for name in FAILURE_REASONS:
+            why.add_metric([name], 1.0 if name == reason else 0.0)
         took = GaugeMetricFamily("dcops_probe_duration_seconds", "Time the probe took.")
         took.add_metric([], duration)
         dtype = self.inv.device_type_of(device)
         info = InfoMetricFamily("dcops_device", "Device facts from the inventory.",
                                 labels=["manufacturer", "model", "platform", "serial", "status"])
         info.add_metric([dtype.manufacturer, dtype.model, device.platform or "", device.serial or "", device.status], {})
-        return [ok, took, info]
+        return [ok, why, took, info]

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.process_collector import ProcessCollector
 
 from dcops_exporters.modules import MODULES
-from dcops_exporters.probe import BadRequest, Prober, ProbeResult
+from dcops_exporters.probe import FAILURE_REASONS, BadRequest, Prober, ProbeResult
 
 log = logging.getLogger("dcops.exporter")
 
@@ -41,11 +41,16 @@ class ExporterMetrics:
                                ["module", "reason"], registry=self.registry)
         self.duration = Histogram("dcops_exporter_probe_duration_seconds", "Probe durations.", ["module"],
                                   buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
+        self.failures = Counter("dcops_exporter_probe_failures", "Failed probes, by module and why they failed "
+                                "(the reason label of dcops_probe_failure_reason).",
+                                ["module", "reason"], registry=self.registry)
         for name in MODULES:
             for result in ("success", "failure"):
                 self.probes.labels(name, result)
             for reason in ("queue", "deadline"):
                 self.refused.labels(name, reason)
+            for reason in FAILURE_REASONS:
+                self.failures.labels(name, reason)
 
     def watch(self, prober: Prober) -> None:
         """Gauges read from the admission controller at scrape time."""
@@ -166,8 +171,11 @@ class _Handler(BaseHTTPRequestHandler):
             duration = ex.prober.clock() - started
             message = f"probe did not complete in {duration:.2f}s: exporter overloaded ({type(exc).__name__})"
             device = ex.prober.inv.device(target)
-            result = ProbeResult(False, ex.prober.render(device, [], False, duration), [message], duration)
+            result = ProbeResult(False, ex.prober.render(device, [], "overload", duration), [message], duration,
+                                 reason="overload")
         ex.metrics.probes.labels(module, "success" if result.success else "failure").inc()
+        if result.reason:
+            ex.metrics.failures.labels(module, result.reason).inc()
         if result.refused:
             ex.metrics.refused.labels(module, result.refused).inc()
         else:

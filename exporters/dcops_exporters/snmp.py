@@ -7,11 +7,16 @@ ms — the difference between an exporter that fits beside its agents on two cor
 that collapses. gufo-snmp speaks v1, v2c and v3 (USM with MD5/SHA/SHA-2 auth and
 DES/AES priv) through one session type, so v3 needs no second library.
 
-Every failure becomes `SnmpError` with a message that never holds the community or keys.
+Every failure becomes `SnmpError` with a message that never holds the community or keys,
+and a `reason` an SRE can alert on (see FAILURE_REASONS): the device did not answer
+(`timeout`), its host refused the datagram (`unreachable`), SNMPv3 authentication failed
+(`auth`), or the reply was unusable (`protocol`). A wrong v2c community looks like a
+timeout: the agent drops the request without a word, as the RFC asks.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -25,6 +30,7 @@ from gufo.snmp import (
     Sha1Key,
     Sha256Key,
     Sha512Key,
+    SnmpAuthError,
     User,
 )
 from gufo.snmp import SnmpError as GufoError
@@ -39,8 +45,16 @@ MAX_VARBINDS = 60
 DEFAULT_REPETITIONS = 25
 
 
+# Why a device gave no usable answer; the `reason` of SnmpError.
+SNMP_FAILURE_REASONS = ("timeout", "unreachable", "auth", "protocol")
+
+
 class SnmpError(Exception):
-    """The device did not give a usable answer (timeout, error status, bad data)."""
+    """The device did not give a usable answer; `reason` is one of SNMP_FAILURE_REASONS."""
+
+    def __init__(self, message: str, reason: str = "protocol"):
+        super().__init__(message)
+        self.reason = reason
 
 
 def oid(text: str) -> Oid:
@@ -104,6 +118,7 @@ class SnmpClient:
         if self._session is not None:
             return self._session
         key = (self.host, self.port)
+        began = time.monotonic()
         try:
             if self._auth.version == "v3":
                 session = SnmpSession(addr=self.host, port=self.port, user=self._auth.usm_user(),
@@ -117,33 +132,46 @@ class SnmpClient:
                                       timeout=self._timeout)
         except TimeoutError:
             self._engine_ids.pop(key, None)
-            raise SnmpError(f"no answer to SNMPv3 engine discovery within {self._timeout:.1f}s") from None
+            if self._refused(began):
+                raise SnmpError(REFUSED, "unreachable") from None
+            raise SnmpError(f"no answer to SNMPv3 engine discovery within {self._timeout:.1f}s", "timeout") from None
         except (GufoError, OSError, ValueError) as exc:
             self._engine_ids.pop(key, None)
-            raise SnmpError(_describe(exc)) from None
+            raise SnmpError(_describe(exc), _reason(exc)) from None
         except BaseException as exc:
             self._engine_ids.pop(key, None)
             _reraise_unless_decoder_panic(exc)
         self._session = session
         return session
 
+    def _refused(self, began: float) -> bool:
+        """gufo-snmp reports a datagram its host refused (ICMP port unreachable: no agent
+        listens there) as a TimeoutError raised at once, without waiting. A real timeout
+        comes only after the whole wait; one well before it is a refusal."""
+        return time.monotonic() - began < self._timeout / 2
+
     async def _retrying(self, request):
         """Run one request/response exchange, resending it on a timeout."""
+        refusals = 0
         for attempt in range(self._retries + 1):
             self.requests += 1
+            began = time.monotonic()
             try:
                 reply = await request()
                 self.answers += 1
                 return reply
             except TimeoutError:
+                refusals += self._refused(began)
                 if attempt == self._retries:
+                    if refusals == attempt + 1:
+                        raise SnmpError(REFUSED, "unreachable") from None
                     raise SnmpError(f"no answer within {self._timeout:.1f}s "
-                                    f"({self._retries + 1} tries)") from None
+                                    f"({self._retries + 1} tries)", "timeout") from None
             except (StopAsyncIteration, NoSuchInstance):
                 self.answers += 1  # the end of a walk, or no such instance, is an answer too
                 raise
             except (GufoError, OSError, ValueError) as exc:
-                raise SnmpError(_describe(exc)) from None
+                raise SnmpError(_describe(exc), _reason(exc)) from None
             except BaseException as exc:
                 _reraise_unless_decoder_panic(exc)
 
@@ -207,6 +235,18 @@ def _reraise_unless_decoder_panic(exc: BaseException):
     if type(exc).__name__ == "PanicException":
         raise SnmpError("malformed reply: the SNMP decoder could not parse it") from None
     raise exc
+
+
+REFUSED = "unreachable: the device's host refused the request (ICMP port unreachable: no SNMP agent listens)"
+
+
+def _reason(exc: BaseException) -> str:
+    """The SNMP_FAILURE_REASONS entry for an exception gufo-snmp or the socket raised."""
+    if isinstance(exc, SnmpAuthError):
+        return "auth"
+    if isinstance(exc, OSError):  # no route, network down, refused: the packet never reached an agent
+        return "unreachable"
+    return "protocol"
 
 
 def _describe(exc: BaseException) -> str:
