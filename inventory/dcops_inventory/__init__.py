@@ -6,6 +6,7 @@
 """
 
 from dcops_inventory import checks_planning as _checks_planning  # noqa: F401  (registers its checks)
+from dcops_inventory import checks_sources as _checks_sources  # noqa: F401  (registers its checks)
 from dcops_inventory.endpoints import AddressMap, Endpoint, UnsafeTargetError, resolve_endpoint
 from dcops_inventory.errors import InventoryError, Problem
 from dcops_inventory.inventory import Inventory

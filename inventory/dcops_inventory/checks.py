@@ -180,15 +180,7 @@ def dangling_references(ctx: Context) -> Iterator[Problem]:
         for subject in goal.subjects:
             if not ctx.exists(target, subject):
                 yield ctx.problem("availability_goals", goal.key, "subjects", f"unknown {SINGULAR[target]} {subject!r}")
-    for collection in ("sites", "locations", "racks", "device_types", "devices", "vms", "software",
-                       "services", "staff", "asset_pools", "circuits", "clusters"):
-        for rec in getattr(ctx.inv, collection):
-            prov = rec.provenance
-            if prov.startswith("seed:cuadro") and not ctx.exists("seed_rows", prov[5:]):
-                yield ctx.problem(collection, rec.key, "provenance", f"unknown seed row {prov[5:]!r}")
-    for disc in ctx.inv.discrepancies:
-        if not ctx.exists("seed_rows", disc.records_follow):
-            yield ctx.problem("discrepancies", disc.key, "records_follow", f"unknown seed row {disc.records_follow!r}")
+    # citations (provenance) and the meta's vocabularies: checks_sources.py
 
 
 @check

@@ -81,7 +81,6 @@ SoftwareCategory = Literal["operating_system", "database", "development", "offic
                            "antivirus", "other"]
 LicenceType = Literal["perpetual", "subscription", "open_source", "rented", "unknown"]
 
-Channel = Literal["G2C", "G2B", "G2G", "G2E"]
 Criticality = Literal["critical", "high", "medium", "low"]
 PartyKind = Literal["government", "bank", "platform", "provider"]
 
@@ -97,7 +96,10 @@ AssetCategory = Literal["desktop", "laptop", "netbook", "printer", "scanner", "d
                         "projector", "whiteboard", "phone", "mobile_phone", "ticketing",
                         "fire_safety", "card_printer", "other"]
 
-SeedTable = Literal["cuadro1", "cuadro8", "cuadro9", "cuadro10", "cuadro11"]
+# What a source document (meta.sources) is; the inventory's own channels and tables are
+# declared in its meta, not here, since they differ from one organisation to the next.
+SourceKind = Literal["plan", "policy", "report", "audit", "survey", "contract", "quote", "register",
+                     "standard", "other"]
 
 
 def values(literal) -> tuple[str, ...]:

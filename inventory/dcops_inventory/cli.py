@@ -20,7 +20,7 @@ from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import inventory_files, load_inventory
-from dcops_inventory.summary import TABLE_TITLES, summary
+from dcops_inventory.summary import summary
 
 app = typer.Typer(no_args_is_help=True, help="Validate and summarise the inventory.")
 console = Console()
@@ -87,8 +87,9 @@ def summary_cmd(
     inventory: Path = InventoryOption,
     format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", "-f", help="table or json"),
 ) -> None:
-    """The plan's tables (Cuadros 1, 8, 9, 10, 11) beside what the inventory holds, row by
-    row, and the plan's self-contradictions. Exit 1 if any row's counts differ."""
+    """What the inventory holds and, where it transcribes its source documents' tables
+    (seed_rows), each row's count beside the records that realise it, and where the
+    sources contradict themselves. Exit 1 if any row's counts differ."""
     inv = load_or_exit(inventory)
     data = summary(inv)
     if format is SummaryFormat.json:
@@ -99,15 +100,23 @@ def summary_cmd(
         raise typer.Exit(1)
 
 
+def _line_of_row(figure: dict) -> str:
+    """`, line N` for a figure citing a table row (a line citation already says its line)."""
+    line = figure["line"]
+    return f", line {line}" if line and not figure["cite"].endswith(f":line{line}") else ""
+
+
 def _print_summary(data: dict) -> None:
+    """The tables of the sources, if the inventory transcribes any; the record counts always."""
     by_table: dict[str, list[dict]] = {}
     for row in data["rows"]:
         by_table.setdefault(row["table"], []).append(row)
-    for table, rows in by_table.items():
-        t = Table(title=TABLE_TITLES.get(table, table), title_justify="left")
+    for rows in by_table.values():
+        first = rows[0]
+        t = Table(title=f"{first['table_title']} ({first['source']}:{first['table']})", title_justify="left")
         t.add_column("#", justify="right")
-        t.add_column("item (as the plan says)")
-        t.add_column("plan", justify="right")
+        t.add_column("item (as the source says)")
+        t.add_column("source", justify="right")
         t.add_column("inventory", justify="right")
         t.add_column("")
         for r in rows:
@@ -115,13 +124,25 @@ def _print_summary(data: dict) -> None:
             t.add_row(str(r["row"]), r["item"], str(r["seed_count"]), str(r["inventory_count"]),
                       "[green]ok[/]" if ok else "[red]differs[/]")
         console.print(t)
-    t = Table(title="Where the plan contradicts itself", title_justify="left")
-    for col in ("subject", "figures", "records follow", "inventory"):
-        t.add_column(col)
-    for d in data["discrepancies"]:
-        figures = "; ".join(f"{f['value']} ({f['source']}, line {f['line']})" for f in d["figures"])
-        t.add_row(d["subject"], figures, d["records_follow"], str(d["inventory_count"]))
+    if data["discrepancies"]:
+        t = Table(title="Where the sources contradict themselves", title_justify="left")
+        for col in ("subject", "figures", "records follow", "inventory"):
+            t.add_column(col)
+        for d in data["discrepancies"]:
+            figures = "; ".join(f"{f['value']} ({f['cite']}{_line_of_row(f)})" for f in d["figures"])
+            t.add_row(d["subject"], figures, d["records_follow"], str(d["inventory_count"]))
+        console.print(t)
+    t = Table(title=f"Records of {data['inventory']}", title_justify="left")
+    t.add_column("collection")
+    t.add_column("records", justify="right")
+    for collection, n in data["totals"].items():
+        if n:
+            t.add_row(collection, str(n))
     console.print(t)
-    total = len(data["rows"])
-    console.print(f"{total - data['mismatches']}/{total} rows match; {len(data['discrepancies'])} discrepancies recorded.")
+    if data["rows"] or data["discrepancies"]:
+        total = len(data["rows"])
+        console.print(f"{total - data['mismatches']}/{total} rows match; "
+                      f"{len(data['discrepancies'])} discrepancies recorded.")
+    else:
+        console.print("No source table is transcribed (seed_rows): no counts to compare.")
 

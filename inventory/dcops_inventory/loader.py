@@ -208,6 +208,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                     for err in exc.errors():
                         problems.append(Problem(shown, _walk_line(body, err["loc"]),
                                                 _field_path("meta", err["loc"]), _pydantic_reason(err)))
+                    # citations of its sources and uses of its channels cannot be told from typos
+                    causes.append(Unchecked(shown, line, frozenset({"meta"}), "meta is not valid"))
                 continue
             if top not in COLLECTIONS:
                 close = difflib.get_close_matches(str(top), list(COLLECTIONS) + ["meta"], n=1)
@@ -287,8 +289,8 @@ def _collections_named_in(file: Path) -> frozenset[str]:
         text = file.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return frozenset(COLLECTIONS)
-    named = frozenset(_TOP_KEY.findall(text)) & COLLECTIONS.keys()
-    return named or frozenset(COLLECTIONS)
+    named = frozenset(_TOP_KEY.findall(text)) & (COLLECTIONS.keys() | {"meta"})
+    return named or frozenset(COLLECTIONS) | {"meta"}
 
 
 def _raw_names(collection: str, items) -> set[str]:

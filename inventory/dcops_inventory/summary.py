@@ -1,7 +1,9 @@
-"""The plan's tables beside the inventory: does every counted row have its records?
+"""The source documents' tables beside the inventory: does every counted row have its records?
 
-A record counts towards a seed row through its provenance (`seed:cuadro8/4`); pools, staff
-roles and software count with their own `count` / `install_count`, anything else as one.
+A record counts towards a transcribed row (seed_rows) through its provenance
+(`seed:cuadro8/4`: source `seed`, table `cuadro8`, row 4); pools, staff roles and software
+count with their own `count` / `install_count`, anything else as one. An inventory that
+transcribes no table and records no discrepancy has nothing to compare (`has_plan_data`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 from dcops_inventory.inventory import Inventory
+from dcops_inventory.models.base import parse_citation
 
-TABLE_TITLES = {
-    "cuadro1": "Cuadro 1 (applications)",
-    "cuadro8": "Cuadro 8 (hardware)",
-    "cuadro9": "Cuadro 9 (software)",
-    "cuadro10": "Cuadro 10 (connectivity)",
-    "cuadro11": "Cuadro 11 (IT staff)",
-}
 # Only these collections realise a seed row as records (a device type tracing to a row is
 # documentation of where its model comes from, not one more item).
 _REALISING = {"devices", "vms", "asset_pools", "software", "staff", "services"}
@@ -31,20 +27,37 @@ def _weight(collection: str, rec) -> int:
 
 
 def inventory_counts(inv: Inventory) -> Counter:
+    """Records per transcribed row (`<table>/<row>`), weighted as the module says."""
     counts: Counter = Counter()
     for collection in _REALISING:
         for rec in getattr(inv, collection):
-            if rec.provenance.startswith("seed:cuadro"):
-                counts[rec.provenance[5:]] += _weight(collection, rec)
+            cited = parse_citation(rec.provenance)
+            if cited is not None and cited.row_ref is not None:
+                counts[cited.row_ref] += _weight(collection, rec)
     return counts
+
+
+def has_plan_data(inv: Inventory) -> bool:
+    """Whether the inventory transcribes any source table or records a discrepancy."""
+    return bool(inv.seed_rows or inv.discrepancies)
+
+
+def _table_order(inv: Inventory) -> dict[str, tuple[int, int]]:
+    """Tables in the order meta.sources declares them."""
+    return {t.name: (i, j) for i, s in enumerate(inv.meta.sources) for j, t in enumerate(s.tables)}
 
 
 def summary_rows(inv: Inventory) -> list[dict]:
     counts = inventory_counts(inv)
+    order = _table_order(inv)
     rows = []
-    for row in sorted(inv.seed_rows, key=lambda r: (int(r.table[6:]), r.row)):
+    for row in sorted(inv.seed_rows, key=lambda r: (order.get(r.table, (len(order), 0)), r.table, r.row)):
+        source = inv.meta.table_source(row.table)
+        title = next((t.title for t in source.tables if t.name == row.table), row.table) if source else row.table
         rows.append({
+            "source": source.name if source else None,
             "table": row.table,
+            "table_title": title,
             "row": row.row,
             "item": row.item,
             "seed_line": row.line,
@@ -54,13 +67,24 @@ def summary_rows(inv: Inventory) -> list[dict]:
     return rows
 
 
+def _figure_line(inv: Inventory, cite: str) -> int | None:
+    """The line of the source's text a figure stands on: its own, or its table row's."""
+    cited = parse_citation(cite)
+    if cited is None:
+        return None
+    if cited.line is not None:
+        return cited.line
+    row = inv.index("seed_rows").get(cited.row_ref or "")
+    return row.line if row is not None else None
+
+
 def discrepancy_rows(inv: Inventory) -> list[dict]:
     counts = inventory_counts(inv)
     return [
         {
             "name": d.name,
             "subject": d.subject,
-            "figures": [f.model_dump() for f in d.figures],
+            "figures": [{"cite": f.cite, "value": f.value, "line": _figure_line(inv, f.cite)} for f in d.figures],
             "records_follow": d.records_follow,
             "inventory_count": counts.get(d.records_follow, 0),
             "note": d.note,
@@ -74,6 +98,7 @@ def summary(inv: Inventory) -> dict:
     mismatched = [r for r in rows if r["seed_count"] is not None and r["seed_count"] != r["inventory_count"]]
     return {
         "inventory": inv.meta.name,
+        "sources": [{"name": s.name, "title": s.title, "kind": s.kind} for s in inv.meta.sources],
         "rows": rows,
         "discrepancies": discrepancy_rows(inv),
         "mismatches": len(mismatched),

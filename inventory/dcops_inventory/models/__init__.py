@@ -14,6 +14,7 @@ from dcops_inventory.models.dcim import (
     Site,
 )
 from dcops_inventory.models.ipam import Circuit, IpAddress, Prefix, Vlan, Vrf
+from dcops_inventory.models.meta import Channel, DocumentSource, Meta, SourceTable
 from dcops_inventory.models.monitoring import FALLBACK_SCRAPE_TIER, ScrapeTier
 from dcops_inventory.models.planning import (
     ClusterPlan,
@@ -23,7 +24,7 @@ from dcops_inventory.models.planning import (
     HostCapacity,
     VmPlacement,
 )
-from dcops_inventory.models.seed import AssetPool, Discrepancy, Meta, SeedRow, StaffRole
+from dcops_inventory.models.seed import AssetPool, Discrepancy, SeedRow, StaffRole
 from dcops_inventory.models.services import AvailabilityGoal, ExternalParty, RedundancyGroup, Service
 from dcops_inventory.models.software import Software
 from dcops_inventory.models.virtualization import Cluster, VirtualMachine
@@ -75,5 +76,5 @@ __all__ = [
     "SeedRow", "Secret", "Service", "Site", "Software", "SnmpProfile", "StaffRole",
     "VirtualMachine", "Vlan", "Vrf",
     "ClusterPlan", "Counterpart", "Datastore", "DatastoreCluster", "HostCapacity", "VmPlacement",
-    "FALLBACK_SCRAPE_TIER", "ScrapeTier",
+    "FALLBACK_SCRAPE_TIER", "ScrapeTier", "Channel", "DocumentSource", "SourceTable",
 ]

@@ -11,9 +11,21 @@ reports make, and a typo of a few extra digits is an error naming the field.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 MAX_INT = 1_000_000_000  # beyond any count, size, capacity or power in one inventory
 
@@ -38,12 +50,62 @@ PositiveInt = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
 NonNegInt = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]
 NonNegNumber = Annotated[StrictInt | StrictFloat, Field(ge=0, le=MAX_INT), Finite]
 
-# Where a record comes from: a seed table row (`seed:cuadro8/4`), a line of the seed's
-# prose (`seed:line794`), or a documented assumption (`assumption` or `assumption: why`).
-Provenance = Annotated[
-    StrictStr,
-    Field(pattern=r"^(seed:(cuadro\d+/\d+|line\d+)|assumption(: .+)?)$"),
-]
+# A source document's name (meta.sources), as citations spell it before the colon.
+SOURCE_NAME = r"[a-z][a-z0-9_-]*"
+_CITATION = re.compile(rf"^(?P<source>{SOURCE_NAME}):(?:line(?P<line>\d+)|(?P<table>[a-z0-9][a-z0-9._-]*)/(?P<row>\d+))$")
+_ASSUMPTION = re.compile(r"^assumption(: .+)?$")
+_CITATION_FORMS = "`<source>:line<N>` (a line of its text) or `<source>:<table>/<row>` (a row of one of its tables)"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where in a declared source a fact stands: a line of its text, or a row of one of its
+    tables. Whether the source and table are declared is a cross-record check (checks.py)."""
+
+    source: str
+    line: int | None = None
+    table: str | None = None
+    row: int | None = None
+
+    @property
+    def row_ref(self) -> str | None:
+        """`<table>/<row>`, the key of the transcribed row (seed_rows) it points at."""
+        return f"{self.table}/{self.row}" if self.table is not None else None
+
+
+def parse_citation(text: str) -> Citation | None:
+    """The citation `text` spells, or None (an assumption, or not a citation at all)."""
+    m = _CITATION.match(text)
+    if m is None:
+        return None
+    if m["line"] is not None:
+        return Citation(m["source"], line=int(m["line"]))
+    return Citation(m["source"], table=m["table"], row=int(m["row"]))
+
+
+def _citation(value: str) -> str:
+    if not _CITATION.match(value):
+        raise ValueError(f"expected a citation of a source declared in meta.sources: {_CITATION_FORMS} "
+                         f"(got {_echo(value)})")
+    return value
+
+
+def _provenance(value: str) -> str:
+    if not (_ASSUMPTION.match(value) or _CITATION.match(value)):
+        raise ValueError(f"expected `assumption`, `assumption: why`, or a citation of a source declared in "
+                         f"meta.sources: {_CITATION_FORMS} (got {_echo(value)})")
+    return value
+
+
+def _echo(value: str, limit: int = 60) -> str:
+    return repr(value) if len(value) <= limit else f"{value[:limit - 12]!r}... ({len(value)} characters)"
+
+
+# Where a fact comes from: a citation of one of the inventory's declared source documents
+# (MTPE: `seed:cuadro8/4`, a row of the plan's Cuadro 8; `seed:line794`, a line of its
+# text), or a documented assumption (`assumption` or `assumption: why`).
+Provenance = Annotated[StrictStr, AfterValidator(_provenance)]
+Cite = Annotated[StrictStr, AfterValidator(_citation)]  # a citation only, never an assumption
 
 
 class Record(BaseModel):

@@ -22,6 +22,7 @@ from dcops_inventory.choices import (
     SiteStatus,
 )
 from dcops_inventory.models.base import Bool, Name, NonNegInt, NonNegNumber, Part, PositiveInt, Provenance, Record, Text
+from dcops_inventory.models.virtualization import VCenter
 
 
 class Site(Record):
@@ -31,6 +32,7 @@ class Site(Record):
     status: SiteStatus
     address: Text | None = None
     city: Text | None = None
+    vcenter: VCenter | None = None  # where a site has vSphere clusters the stacks build
     description: Text | None = None
     provenance: Provenance
 

@@ -1,7 +1,9 @@
-"""The plan itself: its tables' rows, its self-contradictions, staff and end-user assets.
+"""What the source documents state: their tables' rows, their self-contradictions, staff
+and end-user assets.
 
-Records elsewhere point here through `provenance: seed:<table>/<row>`, which is how the
-summary compares what the plan counts with what the inventory holds.
+A table is declared by a source in meta.sources; `seed_rows` transcribe its rows. Records
+elsewhere point at a row through `provenance: <source>:<table>/<row>`, which is how the
+summary compares what a document counts with what the inventory holds.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from typing import Annotated
 
 from pydantic import Field, StrictStr
 
-from dcops_inventory.choices import AssetCategory, Ownership, SeedTable
-from dcops_inventory.models.base import Name, NonNegInt, Part, PositiveInt, Provenance, Record, Text
+from dcops_inventory.choices import AssetCategory, Ownership
+from dcops_inventory.models.base import Cite, Name, NonNegInt, Part, PositiveInt, Provenance, Record, Text
 
 
 class SeedRow(Record):
+    """One row of a table a source declares, as the document states it (`line`: where)."""
+
     key_field = "ref"
-    table: SeedTable
+    table: Name
     row: PositiveInt
     item: Text
     count: NonNegInt | None = None
@@ -28,18 +32,20 @@ class SeedRow(Record):
 
 
 class Figure(Part):
-    source: Text
+    """One figure a source states, and where (`seed:cuadro8/4`, `seed:line794`): the line of
+    a table row is the transcribed row's, never written twice."""
+
+    cite: Cite
     value: NonNegInt
-    line: PositiveInt
 
 
 class Discrepancy(Record):
-    """The plan states two figures for one thing; records follow `records_follow`."""
+    """The sources state two figures for one thing; records follow `records_follow`."""
 
     name: Name
     subject: Text
     figures: list[Figure]
-    records_follow: Annotated[StrictStr, Field(pattern=r"^cuadro\d+/\d+$")]  # the seed row records follow
+    records_follow: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/\d+$")]  # `<table>/<row>` of seed_rows
     note: Text | None = None
 
 
@@ -63,10 +69,3 @@ class AssetPool(Record):
     site: Name | None = None
     provenance: Provenance
 
-
-class Meta(Part):
-    name: Name
-    title: Text
-    mgmt_vrf: Name = "mgmt"
-    oob_vrf: Name | None = None
-    description: Text | None = None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from dcops_inventory.choices import Channel, Criticality, GoalScope, PartyKind, Redundancy
+from dcops_inventory.choices import Criticality, GoalScope, PartyKind, Redundancy
 from dcops_inventory.models.base import (
     Bool,
     Finite,
@@ -19,6 +19,7 @@ from dcops_inventory.models.base import (
     StrictInt,
     Text,
 )
+from dcops_inventory.models.meta import ChannelName
 
 
 class RunsOn(Part):
@@ -29,9 +30,9 @@ class RunsOn(Part):
 
 class Service(Record):
     name: Name
-    number: PositiveInt | None = None  # the row of Cuadro 1, where the service comes from it
+    number: PositiveInt | None = None  # its number in the source that lists it (a row of a table)
     title: Text
-    channels: list[Channel] = []
+    channels: list[ChannelName] = []  # each one of meta.channels
     criticality: Criticality
     runs_on: RunsOn = RunsOn()
     depends_on: list[Name] = []

@@ -1,11 +1,31 @@
-"""Virtualisation: clusters (their hosts are devices with `cluster:`) and virtual machines."""
+"""Virtualisation: the vCenter of a site, clusters (their hosts are devices with `cluster:`)
+and virtual machines."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Interface
+from typing import Annotated
+
+from pydantic import Field, StrictStr
 
 from dcops_inventory.choices import ClusterType, SiteStatus, VmPlatform, VmStatus
-from dcops_inventory.models.base import Bool, Name, NonNegNumber, PositiveInt, Provenance, Record, Text
+from dcops_inventory.models.base import Bool, Name, NonNegNumber, Part, PositiveInt, Provenance, Record, Text
+
+# A DNS name or an IPv4 address, as a client connects to it.
+HostName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]
+
+
+class VCenter(Part):
+    """The vCenter managing a site's clusters, as the Pulumi stack of that site reaches it.
+
+    Both logins are `credentials` records: the user names are read from there and the
+    passwords stay secrets (`pulumi config set --secret`), so no name is built into code.
+    """
+
+    server: HostName
+    credentials: Name  # the automation account that logs in to vCenter
+    host_credentials: Name  # the account vCenter uses to add the site's ESXi hosts
+    description: Text | None = None
 
 
 class Cluster(Record):
