@@ -25,14 +25,22 @@ KEPT_TOP_LEVEL = ("secretsprovider", "encryptedkey", "encryptionsalt")
 
 
 def stack_config(inv: Inventory, stack: str, stacks_dir: Path) -> dict[str, str]:
-    """The stack's plain (non-secret) settings, as Pulumi config strings."""
+    """The stack's plain (non-secret) settings, as Pulumi config strings.
+
+    The vCenter and both user names come from the site's `vcenter` in the inventory (its
+    `credentials` records): no host or user name is built into the stacks.
+    """
     site = stack_site(inv, stack)
+    vcenter = inv.get("sites", site).vcenter
+    if vcenter is None:
+        raise StackError(f"site {site!r}, which stack {stack!r} builds, has no `vcenter` in the inventory: "
+                         "give it `vcenter: {server: <host name>, credentials: <credentials>, "
+                         "host_credentials: <credentials>}`")
     config = {
         f"{NAMESPACE}:site": site,
-        # Assumption: each site has its own vCenter, named by the MTPE convention and resolved by DNS.
-        f"{NAMESPACE}:vcenterServer": f"{site}-vcenter-01",
-        f"{NAMESPACE}:vcenterUser": "administrator@vsphere.local",
-        f"{NAMESPACE}:esxiUser": "root",
+        f"{NAMESPACE}:vcenterServer": vcenter.server,
+        f"{NAMESPACE}:vcenterUser": inv.get("credentials", vcenter.credentials).username,
+        f"{NAMESPACE}:esxiUser": inv.get("credentials", vcenter.host_credentials).username,
         f"{NAMESPACE}:allowUnverifiedSsl": "false",
     }
     if Path(inv.root).resolve() != DEFAULT_INVENTORY.resolve():
