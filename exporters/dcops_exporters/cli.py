@@ -37,17 +37,29 @@ def serve(
                          "load (it shrinks when probes slow down) and refuses at once, with "
                          "dcops_probe_success 0, a probe that could no longer finish before its deadline."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
+    web_config_file: Path | None = typer.Option(
+        None, "--web.config.file", help="TLS and basic auth, in the Prometheus exporter-toolkit format that every "
+                                        "official exporter reads (tls_server_config, http_server_config, "
+                                        "basic_auth_users with bcrypt hashes). Checked at startup: any error exits 2."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
     from prometheus_client import disable_created_metrics
 
     from dcops_exporters.probe import Prober
     from dcops_exporters.server import Exporter
+    from dcops_exporters.webconfig import WebConfigError, load_web_config
     from dcops_inventory import AddressMap
 
     disable_created_metrics()  # `_created` series double the exporter's own metrics for no use
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host, port = parse_listen(listen)
+    web = None
+    if web_config_file is not None:
+        try:
+            web = load_web_config(web_config_file)
+        except WebConfigError as exc:
+            typer.echo(f"--web.config.file: {exc}", err=True)
+            raise typer.Exit(2) from None
     inv = load_or_exit(inventory)
     amap = None
     if address_map is not None:
@@ -57,14 +69,19 @@ def serve(
             typer.echo(f"--address-map: {exc}", err=True)
             raise typer.Exit(2) from None
     exporter = Exporter(Prober(inv, amap, max_concurrent_probes=max_concurrent_probes),
-                        default_timeout=default_timeout, max_timeout=max_timeout)
+                        default_timeout=default_timeout, max_timeout=max_timeout, web=web)
     try:
         httpd = exporter.bind(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
         raise typer.Exit(1) from None
-    logging.getLogger("dcops.exporter").info(
-        "listening on %s:%d, %d devices, modules loaded", *httpd.server_address[:2], len(inv.devices))
+    log = logging.getLogger("dcops.exporter")
+    log.info("listening on %s:%d, %d devices, modules loaded", *httpd.server_address[:2], len(inv.devices))
+    log.info("TLS is %s; basic auth is %s", f"enabled (min {web.tls.min_version}, client certificates: "
+             f"{web.tls.client_auth_type})" if web and web.tls else "disabled",
+             f"required ({len(web.users)} users)" if web and web.users else "off")
+    if web and web.users and not web.tls:
+        log.warning("basic auth without TLS: passwords cross the network in clear text")
     try:
         exporter.serve_forever()
     except KeyboardInterrupt:

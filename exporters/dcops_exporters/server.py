@@ -3,12 +3,20 @@
 HTTP requests are served on threads; every SNMP exchange runs on one asyncio loop thread
 that owns pysnmp's engine. A request thread hands its probe to the loop and waits for
 the result, which the probe guarantees inside its deadline.
+
+With a web config (`--web.config.file`, webconfig.py) the server speaks TLS and asks for
+basic auth on every path. The accepting thread only wraps a new connection (no I/O); its
+TLS handshake runs on the connection's own thread under a timeout, so a client that
+stalls mid-handshake holds one thread, not the accept loop and every scrape behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -16,12 +24,15 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
+from dcops_exporters.basicauth import UNAUTHORIZED_REASONS, BasicAuth, FailureLog
 from dcops_exporters.modules import MODULES
 from dcops_exporters.probe import FAILURE_REASONS, BadRequest, Prober, ProbeResult
+from dcops_exporters.webconfig import TlsContext, WebConfig
 
 log = logging.getLogger("dcops.exporter")
 
 TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+HANDSHAKE_TIMEOUT = 10.0  # seconds a client gets to complete its TLS handshake
 
 
 class ExporterMetrics:
@@ -44,6 +55,11 @@ class ExporterMetrics:
         self.failures = Counter("dcops_exporter_probe_failures", "Failed probes, by module and why they failed "
                                 "(the reason label of dcops_probe_failure_reason).",
                                 ["module", "reason"], registry=self.registry)
+        self.unauthorized = Counter("dcops_exporter_http_requests_unauthorized", "Requests answered 401: "
+                                    "no credentials (missing), not HTTP basic auth (malformed), or a wrong "
+                                    "user or password (invalid).", ["reason"], registry=self.registry)
+        self.handshake_failures = Counter("dcops_exporter_tls_handshake_failures", "TLS connections that "
+                                          "failed or timed out in the handshake.", registry=self.registry)
         for name in MODULES:
             for result in ("success", "failure"):
                 self.probes.labels(name, result)
@@ -51,6 +67,8 @@ class ExporterMetrics:
                 self.refused.labels(name, reason)
             for reason in FAILURE_REASONS:
                 self.failures.labels(name, reason)
+        for reason in UNAUTHORIZED_REASONS:
+            self.unauthorized.labels(reason)
 
     def watch(self, prober: Prober) -> None:
         """Gauges read from the admission controller at scrape time."""
@@ -66,11 +84,16 @@ class ExporterMetrics:
 
 class Exporter:
     def __init__(self, prober: Prober, default_timeout: float = 10.0, max_timeout: float = 120.0,
-                 timeout_offset: float = 0.5):
+                 timeout_offset: float = 0.5, web: WebConfig | None = None):
         self.prober = prober
         self.default_timeout, self.max_timeout, self.timeout_offset = default_timeout, max_timeout, timeout_offset
         self.metrics = ExporterMetrics()
         self.metrics.watch(prober)
+        self.web = web
+        self.tls = TlsContext(web.tls) if web and web.tls else None
+        self.auth = BasicAuth(web.users) if web and web.users else None
+        self.auth_failure_log = FailureLog(log)
+        self.extra_headers = dict(web.headers) if web else {}
         self.loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(target=self.loop.run_forever, name="snmp-loop", daemon=True)
         self.httpd: ThreadingHTTPServer | None = None
@@ -95,6 +118,7 @@ class Exporter:
         Handler.exporter = exporter
         self.httpd = _HTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.exporter = self
         return self.httpd
 
     def serve_forever(self) -> None:
@@ -116,6 +140,43 @@ class _HTTPServer(ThreadingHTTPServer):
     # the kernel drop SYNs and a client retry a second later, past tight scrape timeouts.
     request_queue_size = 512
     daemon_threads = True
+    exporter: Exporter
+
+    def get_request(self):
+        """Accept; with TLS, wrap without handshaking (that is I/O: finish_request does it)."""
+        conn, addr = super().get_request()
+        tls = self.exporter.tls
+        if tls is not None:
+            try:
+                conn = tls.get().wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            except (OSError, ValueError):
+                conn.close()
+                raise OSError("connection closed before TLS started") from None
+        return conn, addr
+
+    def finish_request(self, request, client_address):
+        if isinstance(request, ssl.SSLSocket):  # on the connection's own thread
+            try:
+                request.settimeout(HANDSHAKE_TIMEOUT)
+                request.do_handshake()
+                request.settimeout(None)
+            except (OSError, ValueError) as exc:
+                self.exporter.metrics.handshake_failures.inc()
+                log.debug("TLS handshake with %s failed: %s", client_address[0], _tls_reason(exc))
+                return
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        """A client that drops its connection is routine; anything else is logged once, in full."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, ssl.SSLError, socket.timeout)):
+            log.debug("connection from %s ended: %s", client_address[0], type(exc).__name__)
+            return
+        log.exception("error serving %s", client_address[0])
+
+
+def _tls_reason(exc: BaseException) -> str:
+    return getattr(exc, "reason", None) or type(exc).__name__
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -129,15 +190,33 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # access logs off: Prometheus scrapes are routine
         log.debug("%s " + fmt, self.client_address[0], *args)
 
-    def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+    def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8",
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in {**self.exporter.extra_headers, **(headers or {})}.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
+    def _authorized(self, path: str) -> bool:
+        """With basic_auth_users, every path needs valid credentials, as in exporter-toolkit."""
+        auth = self.exporter.auth
+        if auth is None:
+            return True
+        reason = auth.check(self.headers.get("Authorization"))
+        if reason is None:
+            return True
+        self.exporter.metrics.unauthorized.labels(reason).inc()
+        self.exporter.auth_failure_log(self.client_address[0], path, reason)
+        self._send(401, b"Unauthorized\n", headers={"WWW-Authenticate": 'Basic realm="dcops exporter"'})
+        return False
+
     def do_GET(self):
         url = urlsplit(self.path)
+        if not self._authorized(url.path):
+            return
         if url.path == "/probe":
             return self._probe(parse_qs(url.query))
         if url.path == "/metrics":
