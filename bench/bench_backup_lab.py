@@ -88,7 +88,7 @@ def main() -> int:
 
     from dcops_devices.intent.baseline import network_devices
     from dcops_inventory import load_inventory
-    from dcops_lab.fakenos_process import LabFleet
+    from dcops_lab.fakenos.process import LabFleet
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("DCOPS_")}
     env.update({"DCOPS_LAB_ONLY": "1", "DCOPS_NET_PASSWORD": secrets.token_urlsafe(12),

@@ -42,8 +42,8 @@ os.environ.setdefault("DCOPS_LAB_ONLY", "1")
 from dcops_inventory import load_inventory  # noqa: E402
 from dcops_lab.cpu import machine_busy_seconds, tree_cpu_seconds  # noqa: E402
 from dcops_lab.load import Phase, metric_sum, run_load  # noqa: E402
-from dcops_lab.snmp_monitoring import start_monitoring_lab  # noqa: E402
-from dcops_lab.snmp_services import start_snmp_exporter  # noqa: E402
+from dcops_lab.snmp.monitoring import start_monitoring_lab  # noqa: E402
+from dcops_lab.snmp.services import start_snmp_exporter  # noqa: E402
 
 SWITCH = "sc-edge-001"  # Catalyst 2960X-48TD-L: 48 access ports + uplinks
 REFUSED = "dcops_exporter_probes_refused_total"

@@ -23,9 +23,9 @@ import requests
 os.environ.setdefault("DCOPS_LAB_ONLY", "1")
 
 from dcops_inventory import AddressMap, Endpoint, load_inventory  # noqa: E402
-from dcops_lab.snmp_faults import FaultAgent  # noqa: E402
-from dcops_lab.snmp_lab import free_udp_ports, start_snmp_lab  # noqa: E402
-from dcops_lab.snmp_services import start_dcops_exporter  # noqa: E402
+from dcops_lab.snmp.faults import FaultAgent  # noqa: E402
+from dcops_lab.snmp.lab import free_udp_ports, start_snmp_lab  # noqa: E402
+from dcops_lab.snmp.services import start_dcops_exporter  # noqa: E402
 
 HEALTHY_IF_MIB = ["sc-rtr-01", "sc-rtr-02", "sc-fw-01", "sc-fw-02", "sc-fw-03", "sc-fw-04",
                   "sc-dist-01", "sc-dist-02", "sc-san-01", "sc-san-02"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from dcops_inventory.cli_common import inventory_option, load_or_exit, resolve_or_exit
-from dcops_lab.fakenos_process import DEFAULT_STATE_DIR, LabError, LabFleet, control, pid_alive, read_manifest, stop_pid
+from dcops_lab.fakenos.process import DEFAULT_STATE_DIR, LabError, LabFleet, control, pid_alive, read_manifest, stop_pid
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 

@@ -143,8 +143,8 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 2
 def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None]) -> Walkthrough:
     """Run every stage on `inv` (every tool it starts reads `inv.root`), reporting each as it
     ends; stop everything before returning."""
-    from dcops_lab.fakenos_process import LabFleet
-    from dcops_lab.snmp_monitoring import start_monitoring_lab
+    from dcops_lab.fakenos.process import LabFleet
+    from dcops_lab.snmp.monitoring import start_monitoring_lab
 
     result = Walkthrough()
     workdir = workdir.resolve()  # tools started elsewhere (ansible's plugin) read these paths

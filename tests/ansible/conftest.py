@@ -17,7 +17,7 @@ def lab_secrets() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory, lab_secrets):
-    from dcops_lab.fakenos_process import LabFleet
+    from dcops_lab.fakenos.process import LabFleet
 
     state = tmp_path_factory.mktemp("ansible-lab")
     fleet = LabFleet(state, inventory=FIXTURE_INVENTORY, devices=LAB_DEVICES, env=base_env(**lab_secrets))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dcops_inventory import load_inventory
-from dcops_lab.snmp_lab import start_snmp_lab
-from dcops_lab.snmp_services import start_dcops_exporter
+from dcops_lab.snmp.lab import start_snmp_lab
+from dcops_lab.snmp.services import start_dcops_exporter
 
 LAB_INVENTORY = Path(__file__).resolve().parents[1] / "fixtures" / "exporters" / "inventory"
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from dcops_lab.snmp_services import start_snmp_exporter
+from dcops_lab.snmp.services import start_snmp_exporter
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("prometheus-snmp-exporter") is None,
                                                    reason="Debian prometheus-snmp-exporter missing")]

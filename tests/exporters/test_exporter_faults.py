@@ -10,9 +10,9 @@ import requests
 from conftest import LAB_INVENTORY
 
 from dcops_inventory import AddressMap, Endpoint
-from dcops_lab.snmp_faults import FaultAgent
-from dcops_lab.snmp_lab import free_udp_ports
-from dcops_lab.snmp_services import start_dcops_exporter
+from dcops_lab.snmp.faults import FaultAgent
+from dcops_lab.snmp.lab import free_udp_ports
+from dcops_lab.snmp.services import start_dcops_exporter
 
 pytestmark = pytest.mark.slow
 

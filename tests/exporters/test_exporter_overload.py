@@ -24,8 +24,8 @@ import pytest
 from dcops_inventory import load_inventory
 from dcops_lab.cpu import CpuSample
 from dcops_lab.load import FAILED, REFUSED_, LoadRun, Phase, metric_sum, run_load
-from dcops_lab.snmp_lab import start_snmp_lab
-from dcops_lab.snmp_services import start_dcops_exporter
+from dcops_lab.snmp.lab import start_snmp_lab
+from dcops_lab.snmp.services import start_dcops_exporter
 
 pytestmark = pytest.mark.slow
 

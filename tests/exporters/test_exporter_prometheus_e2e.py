@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from dcops_lab.snmp_monitoring import start_monitoring_lab
+from dcops_lab.snmp.monitoring import start_monitoring_lab
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian prometheus missing")]

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from dcops_lab.snmp_lab import SnmpLabError, start_snmp_lab
-from dcops_lab.snmp_records import port_traffic, render_snmprec
-from dcops_lab.snmp_wire import snmp_get
+from dcops_lab.snmp.lab import SnmpLabError, start_snmp_lab
+from dcops_lab.snmp.records import port_traffic, render_snmprec
+from dcops_lab.snmp.wire import snmp_get
 
 HC_IN = "1.3.6.1.2.1.31.1.1.1.6"
 

@@ -19,9 +19,9 @@ from conftest import LAB_INVENTORY
 from prometheus_client.parser import text_string_to_metric_families
 
 from dcops_inventory import load_inventory
-from dcops_lab.snmp_lab import start_snmp_lab, usm_answers
-from dcops_lab.snmp_services import start_dcops_exporter
-from dcops_lab.snmp_wire import snmp_get
+from dcops_lab.snmp.lab import start_snmp_lab, usm_answers
+from dcops_lab.snmp.services import start_dcops_exporter
+from dcops_lab.snmp.wire import snmp_get
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,8 @@ from dcops_exporters.probe import FAILURE_REASONS, Prober
 from dcops_exporters.server import Exporter
 from dcops_exporters.snmp import SNMP_FAILURE_REASONS, SnmpError, _reason
 from dcops_inventory import AddressMap, Endpoint
-from dcops_lab.snmp_faults import FaultAgent
-from dcops_lab.snmp_lab import free_udp_ports
+from dcops_lab.snmp.faults import FaultAgent
+from dcops_lab.snmp.lab import free_udp_ports
 
 COMMUNITY_VAR = "DCOPS_TEST_SNMP_COMMUNITY"
 
@@ -220,7 +220,7 @@ def test_a_wrong_snmpv3_key_is_auth(tmp_path, monkeypatch):
     from conftest import LAB_INVENTORY
 
     from dcops_inventory import load_inventory
-    from dcops_lab.snmp_lab import start_snmp_lab
+    from dcops_lab.snmp.lab import start_snmp_lab
 
     inv = load_inventory(LAB_INVENTORY.parent / "inventory-snmpv3")
     lab, amap = start_snmp_lab(inv, ["sc-v3-01"], tmp_path)

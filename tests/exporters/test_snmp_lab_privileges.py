@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dcops_lab.snmp_lab import _readable_by_anyone
+from dcops_lab.snmp.lab import _readable_by_anyone
 
 
 def test_a_private_parent_directory_makes_the_interpreter_unreadable():

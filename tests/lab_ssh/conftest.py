@@ -17,7 +17,7 @@ def password() -> str:
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory, password):
-    from dcops_lab.fakenos_process import LabFleet
+    from dcops_lab.fakenos.process import LabFleet
 
     state = tmp_path_factory.mktemp("ssh-lab")
     lab = LabFleet(state, inventory=FIXTURE_INVENTORY, devices=DEVICES, env=clean_env(DCOPS_NET_PASSWORD=password))

@@ -111,7 +111,7 @@ def test_lab_cli_starts_and_stops_leaving_no_process(tmp_path):
 
 
 def test_lab_refuses_unknown_device(tmp_path):
-    from dcops_lab.fakenos_process import LabError, LabFleet
+    from dcops_lab.fakenos.process import LabError, LabFleet
 
     with pytest.raises(LabError, match="not network devices the lab can serve: sc-ups-01"):
         LabFleet(tmp_path, inventory=FIXTURE_INVENTORY, devices=["sc-ups-01"], env=clean_env()).start()

@@ -13,7 +13,7 @@ import requests
 from dcops_exporters.prometheus_cli import write_tree
 from dcops_exporters.prometheus_render import RenderOptions, render
 from dcops_inventory import load_inventory
-from dcops_lab.snmp_services import free_tcp_port, start_prometheus
+from dcops_lab.snmp.services import free_tcp_port, start_prometheus
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian prometheus missing")]

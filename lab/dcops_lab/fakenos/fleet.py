@@ -1,6 +1,6 @@
 """The lab's switch fleet: one FakeNOS process serving inventory devices on 127.0.0.1.
 
-Run as `python -m dcops_lab.fakenos_fleet --inventory PATH --state-dir DIR` (what
+Run as `python -m dcops_lab.fakenos.fleet --inventory PATH --state-dir DIR` (what
 `dcops lab start` and the tests do). It writes into DIR:
   address-map.yaml  device -> {host: 127.0.0.1, ssh: port}  (the dcops AddressMap format)
   fleet.json        pid, per device port, platform and model; written last, so it marks ready
@@ -30,10 +30,10 @@ from dcops_devices.intent import configtree
 from dcops_inventory import load_inventory
 from dcops_inventory.endpoints import AddressMap, Endpoint
 from dcops_inventory.location import resolve_inventory
-from dcops_lab.fakenos_devices import DeviceSpec, DeviceState
-from dcops_lab.fakenos_server import SharedKeySshServer
-from dcops_lab.fakenos_shell import DEVICES, LabShell
-from dcops_lab.fakenos_specs import device_spec, lab_devices
+from dcops_lab.fakenos.devices import DeviceSpec, DeviceState
+from dcops_lab.fakenos.server import SharedKeySshServer
+from dcops_lab.fakenos.shell import DEVICES, LabShell
+from dcops_lab.fakenos.specs import device_spec, lab_devices
 from dcops_lab.ssh_credentials import lab_credentials
 
 LOOPBACK = "127.0.0.1"
@@ -202,7 +202,7 @@ def _remove_if_ours(state_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="dcops_lab.fakenos_fleet", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="dcops_lab.fakenos.fleet", description=__doc__.splitlines()[0])
     ap.add_argument("--inventory", default=None, help="inventory path (default: $DCOPS_INVENTORY, else the embedded MTPE one)")
     ap.add_argument("--state-dir", required=True, type=Path)
     ap.add_argument("--device", action="append", dest="devices", help="serve only these devices")

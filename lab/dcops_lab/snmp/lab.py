@@ -44,8 +44,8 @@ from pathlib import Path
 
 from dcops_inventory import AddressMap, Endpoint, Inventory
 from dcops_inventory.endpoints import assert_lab_address
-from dcops_lab.snmp_records import render_snmprec
-from dcops_lab.snmp_wire import snmp_get
+from dcops_lab.snmp.records import render_snmprec
+from dcops_lab.snmp.wire import snmp_get
 
 LAB_HOST = "127.0.0.1"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"

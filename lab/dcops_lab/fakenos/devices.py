@@ -1,7 +1,7 @@
 """What one simulated network device knows: its facts (from the inventory) and its config.
 
 `DeviceSpec` is plain data (picklable, JSON-able) built from the inventory by
-`fakenos_specs`; `DeviceState` is the live device inside the lab process: its running
+`fakenos.specs`; `DeviceState` is the live device inside the lab process: its running
 config tree, changed by configuration pushes, and counters that grow with time.
 """
 

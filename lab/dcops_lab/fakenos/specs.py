@@ -12,8 +12,8 @@ from dcops_devices.intent import configtree
 from dcops_devices.intent.baseline import baseline_for, network_devices, render
 from dcops_inventory import Inventory
 from dcops_inventory.models import Device
-from dcops_lab.fakenos_devices import DeviceSpec, NeighborSpec, PortSpec
-from dcops_lab.fakenos_dialects import DIALECTS
+from dcops_lab.fakenos.devices import DeviceSpec, NeighborSpec, PortSpec
+from dcops_lab.fakenos.dialects import DIALECTS
 
 VERSIONS = {"cisco_ios": "17.9.4a", "cisco_xe": "17.9.4a", "arista_eos": "4.28.3M", "fortinet": "7.2.5"}
 

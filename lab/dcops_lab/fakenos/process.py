@@ -112,7 +112,7 @@ class LabFleet:
         if existing and pid_alive(existing["pid"]):
             raise LabError(f"a lab is already running in {self.state_dir} (pid {existing['pid']}); stop it first")
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        cmd = [self.python, "-m", "dcops_lab.fakenos_fleet", "--state-dir", str(self.state_dir)]
+        cmd = [self.python, "-m", "dcops_lab.fakenos.fleet", "--state-dir", str(self.state_dir)]
         if self.inventory:
             cmd += ["--inventory", str(self.inventory)]
         for name in self.devices:

@@ -13,7 +13,7 @@ import re
 import time
 
 from dcops_devices.intent import configtree
-from dcops_lab.fakenos_devices import DeviceState
+from dcops_lab.fakenos.devices import DeviceState
 
 _IF_SHORT = {"GigabitEthernet": "Gi", "TenGigabitEthernet": "Te", "Ethernet": "Et", "Management": "Ma",
              "FortyGigabitEthernet": "Fo", "HundredGigE": "Hu"}

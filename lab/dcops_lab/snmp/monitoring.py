@@ -18,8 +18,8 @@ from pathlib import Path
 from dcops_exporters.prometheus_cli import write_tree
 from dcops_exporters.prometheus_render import ProbeJob, RenderOptions, probe_jobs, render
 from dcops_inventory import Inventory
-from dcops_lab.snmp_lab import SnmpLab, start_snmp_lab
-from dcops_lab.snmp_services import Service, start_dcops_exporter, start_prometheus
+from dcops_lab.snmp.lab import SnmpLab, start_snmp_lab
+from dcops_lab.snmp.services import Service, start_dcops_exporter, start_prometheus
 
 
 @dataclass

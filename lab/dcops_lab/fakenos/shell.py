@@ -11,8 +11,8 @@ from typing import Any
 
 from fakenos.plugins.shell.cmd_shell import CMDShell
 
-from dcops_lab.fakenos_devices import DeviceState
-from dcops_lab.fakenos_dialects import dialect_for
+from dcops_lab.fakenos.devices import DeviceState
+from dcops_lab.fakenos.dialects import dialect_for
 
 DEVICES: dict[str, DeviceState] = {}
 
