@@ -80,6 +80,7 @@ class Prober:
         self.admission = Admission(initial_limit=min(8, max_concurrent_probes), max_limit=max_concurrent_probes,
                                    clock=clock)
         self.engine_ids: dict[tuple[str, int], bytes] = {}
+        self.module_state: dict = {}  # what modules keep between probes (REST session keys)
 
     def request_timeout(self, probe_timeout: float) -> float:
         """Per-PDU timeout: half the probe's budget (1-5 s), in 0.5 s steps.
@@ -137,7 +138,8 @@ class Prober:
                 remaining = max(0.0, start + timeout - began)
                 client = SnmpClient(endpoint.host, endpoint.port, auth, timeout=self.request_timeout(remaining),
                                     retries=self.snmp_retries, engine_ids=self.engine_ids)
-                ctx = ProbeContext(self.index, device, client, log, self.ifnames)
+                ctx = ProbeContext(self.index, device, client, log, self.ifnames, address_map=self.address_map,
+                                   vault_vars=self.vault_vars, timeout=remaining, state=self.module_state)
                 families = await asyncio.wait_for(mod.collect(ctx), remaining)
                 success = True
                 log(f"done: {client.requests} PDUs")

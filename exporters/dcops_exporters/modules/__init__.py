@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from prometheus_client.core import Metric
 
 from dcops_exporters.snmp import SnmpClient
 from dcops_exporters.targets import InventoryIndex
+from dcops_inventory import AddressMap
 from dcops_inventory.models import Device
 
 
@@ -40,12 +41,22 @@ class ProbeContext:
     snmp: SnmpClient
     log: ProbeLog
     ifnames: "IfNameCache"
+    # For modules that reach a device by something other than SNMP (the storage arrays'
+    # REST API): the lab address map, Ansible-vault values for secrets, the probe's time
+    # budget in seconds, and state kept between probes (keyed by module, e.g. sessions).
+    address_map: AddressMap | None = None
+    vault_vars: Mapping[str, str] | None = None
+    timeout: float = 5.0
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 class Module(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     roles: ClassVar[tuple[str, ...]]  # device roles the rendered Prometheus config probes
+    # The shortest interval the rendered config probes it at, whatever the device's scrape
+    # tier (0: the tier's); for slowly changing readings such as temperatures.
+    min_interval_ms: ClassVar[int] = 0
 
     def unsupported(self, index: InventoryIndex, device: Device) -> str | None:
         if not device.snmp_profile:
@@ -101,6 +112,30 @@ async def interface_names(ctx: ProbeContext) -> dict[tuple[int, ...], str]:
         ctx.ifnames.put(ctx.device.name, names)
         ctx.log(f"walked ifName: {len(names)} interfaces")
     return names
+
+
+def number(value: object) -> float:
+    """An SNMP value as a number: gufo-snmp hands back ints, and DisplayStrings as bytes
+    (FortiGate's sensor values are text); anything else is a malformed reply."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("ascii", "replace").strip()
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        from dcops_exporters.snmp import SnmpError
+
+        raise SnmpError(f"expected a number, got {type(value).__name__} {str(value)[:40]!r}") from None
+
+
+def text(value: object) -> str:
+    """An SNMP OctetString (or OID) value as text, for labels."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace").strip().strip("\x00")
+    return str(value).strip(".")
+
+
+def index_label(index: tuple[int, ...]) -> str:
+    return ".".join(map(str, index))
 
 
 def load_builtin_modules() -> None:
