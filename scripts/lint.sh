@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab bench tests scripts
 .venv/bin/lint-imports
+# Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its records.
+.venv/bin/mypy -p dcops_inventory

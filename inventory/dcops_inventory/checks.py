@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from dcops_inventory.errors import CROSS_RECORD, UNCHECKED, Problem, Unchecked
 from dcops_inventory.inventory import Inventory
+from dcops_inventory.models import Prefix
 from dcops_inventory.models.monitoring import ScrapeTier, format_duration
 
 
@@ -142,7 +143,7 @@ SINGULAR = {
 }
 
 
-def _values(value) -> list[str]:
+def _values(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -212,15 +213,15 @@ def placement(ctx: Context) -> Iterator[Problem]:
         if room is not None and room.site != rack.site:
             yield ctx.problem("racks", rack.key, "location", f"location {room.name!r} is in site {room.site!r}, not {rack.site!r}")
     for dev in inv.devices:
-        rack = racks.get(dev.rack) if dev.rack else None
+        in_rack = racks.get(dev.rack) if dev.rack else None
         room = locations.get(dev.location) if dev.location else None
-        if rack is not None and rack.site != dev.site:
-            yield ctx.problem("devices", dev.key, "rack", f"rack {rack.name!r} is in site {rack.site!r}, not {dev.site!r}")
+        if in_rack is not None and in_rack.site != dev.site:
+            yield ctx.problem("devices", dev.key, "rack", f"rack {in_rack.name!r} is in site {in_rack.site!r}, not {dev.site!r}")
         elif room is not None and room.site != dev.site:
             yield ctx.problem("devices", dev.key, "location", f"location {room.name!r} is in site {room.site!r}, not {dev.site!r}")
-        elif room is not None and rack is not None and rack.location is not None and rack.location != room.name:
+        elif room is not None and in_rack is not None and in_rack.location is not None and in_rack.location != room.name:
             yield ctx.problem("devices", dev.key, "location",
-                              f"location {room.name!r} is not where its rack {rack.name!r} is ({rack.location!r})")
+                              f"location {room.name!r} is not where its rack {in_rack.name!r} is ({in_rack.location!r})")
     for vm in inv.vms:
         host = devices.get(vm.host) if vm.host else None
         if host is not None and host.cluster != vm.cluster:
@@ -280,14 +281,14 @@ class _PrefixFinder:
     overlap (an invalid inventory) falls back to the scan, so its messages stay the same.
     """
 
-    def __init__(self, prefixes) -> None:
-        by_vrf: dict[str, list] = defaultdict(list)
+    def __init__(self, prefixes: Iterable[Prefix]) -> None:
+        by_vrf: dict[str, list[Prefix]] = defaultdict(list)
         for pfx in prefixes:
             if pfx.role != "container":
                 by_vrf[pfx.vrf].append(pfx)
         self._starts: dict[str, list[int]] = {}
-        self._spans: dict[str, list[tuple[int, int, object]]] = {}
-        self._overlapping: dict[str, list] = {}
+        self._spans: dict[str, list[tuple[int, int, Prefix]]] = {}
+        self._overlapping: dict[str, list[Prefix]] = {}
         for vrf, pfxs in by_vrf.items():
             spans = sorted((int(p.prefix.network_address), int(p.prefix.broadcast_address), p) for p in pfxs)
             if any(nxt[0] <= prev[1] for prev, nxt in zip(spans, spans[1:])):
@@ -296,7 +297,7 @@ class _PrefixFinder:
             self._starts[vrf] = [lo for lo, _, _ in spans]
             self._spans[vrf] = spans
 
-    def best(self, vrf: str, ip: int):
+    def best(self, vrf: str, ip: int) -> Prefix | None:
         if vrf in self._overlapping:
             containing = [p for p in self._overlapping[vrf]
                           if int(p.prefix.network_address) <= ip <= int(p.prefix.broadcast_address)]
@@ -342,12 +343,12 @@ def addressing(ctx: Context) -> Iterator[Problem]:
 
 @check
 def overlapping_prefixes(ctx: Context) -> Iterator[Problem]:
-    by_vrf: dict[str, list] = defaultdict(list)
+    by_vrf: dict[str, list[Prefix]] = defaultdict(list)
     for pfx in ctx.inv.prefixes:
         by_vrf[pfx.vrf].append(pfx)
     for vrf, prefixes in by_vrf.items():
         prefixes.sort(key=lambda p: (int(p.prefix.network_address), p.prefix.prefixlen))
-        open_: list = []  # prefixes whose range may still contain the next ones
+        open_: list[Prefix] = []  # prefixes whose range may still contain the next ones
         for pfx in prefixes:
             open_ = [o for o in open_ if pfx.prefix.network_address <= o.prefix.broadcast_address]
             for other in open_:

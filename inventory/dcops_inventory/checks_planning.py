@@ -60,20 +60,21 @@ def planning_consistency(ctx: Context) -> Iterator[Problem]:
                 yield ctx.problem("cluster_plans", plan.key, "cluster",
                                   f"host {host.name!r} has no host_capacities record (needed for the N+1 check)")
     for store in inv.datastores:
-        host = devices.get(store.host)
+        store_host = devices.get(store.host)
         pod = pods.get(store.datastore_cluster)
-        if host and pod and host.site != pod.site:
-            yield ctx.problem("datastores", store.key, "host", f"host {host.name!r} is not at site {pod.site!r}")
+        if store_host and pod and store_host.site != pod.site:
+            yield ctx.problem("datastores", store.key, "host", f"host {store_host.name!r} is not at site {pod.site!r}")
     for place in inv.vm_placements:
-        host = devices.get(place.host) if place.host else None
-        if host is not None and host.cluster != place.cluster:
+        on_host = devices.get(place.host) if place.host else None
+        if on_host is not None and on_host.cluster != place.cluster:
             yield ctx.problem("vm_placements", place.key, "host",
-                              f"host {host.name!r} is in cluster {host.cluster!r}, not {place.cluster!r}")
-        store = stores.get(place.datastore) if place.datastore else None
-        plan = plans.get(place.cluster)
-        if store is not None and plan is not None and store.datastore_cluster != plan.datastore_cluster:
+                              f"host {on_host.name!r} is in cluster {on_host.cluster!r}, not {place.cluster!r}")
+        on_store = stores.get(place.datastore) if place.datastore else None
+        cluster_plan = plans.get(place.cluster)
+        if on_store is not None and cluster_plan is not None and on_store.datastore_cluster != cluster_plan.datastore_cluster:
             yield ctx.problem("vm_placements", place.key, "datastore",
-                              f"datastore {store.name!r} is not in {place.cluster!r}'s datastore cluster {plan.datastore_cluster!r}")
+                              f"datastore {on_store.name!r} is not in {place.cluster!r}'s datastore cluster "
+                              f"{cluster_plan.datastore_cluster!r}")
     for cp in inv.counterparts:
         replica = vms.get(cp.replica) if cp.replica else None
         if replica is not None and replica.cluster in clusters and clusters[replica.cluster].site != cp.site:

@@ -102,6 +102,6 @@ SourceKind = Literal["plan", "policy", "report", "audit", "survey", "contract", 
                      "standard", "other"]
 
 
-def values(literal) -> tuple[str, ...]:
+def values(literal: object) -> tuple[str, ...]:
     """The allowed strings of one of the Literal vocabularies above."""
     return get_args(literal)

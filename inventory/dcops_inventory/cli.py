@@ -20,7 +20,7 @@ from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import inventory_files, load_inventory
-from dcops_inventory.summary import summary
+from dcops_inventory.summary import Json, summary
 
 app = typer.Typer(no_args_is_help=True, help="Validate and summarise the inventory.")
 console = Console()
@@ -100,15 +100,15 @@ def summary_cmd(
         raise typer.Exit(1)
 
 
-def _line_of_row(figure: dict) -> str:
+def _line_of_row(figure: Json) -> str:
     """`, line N` for a figure citing a table row (a line citation already says its line)."""
     line = figure["line"]
     return f", line {line}" if line and not figure["cite"].endswith(f":line{line}") else ""
 
 
-def _print_summary(data: dict) -> None:
+def _print_summary(data: Json) -> None:
     """The tables of the sources, if the inventory transcribes any; the record counts always."""
-    by_table: dict[str, list[dict]] = {}
+    by_table: dict[str, list[Json]] = {}
     for row in data["rows"]:
         by_table.setdefault(row["table"], []).append(row)
     for rows in by_table.values():

@@ -8,6 +8,7 @@ see location.py), the messages and the exit status (2, bad input) are the same e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,7 +23,7 @@ INVENTORY_HELP = (f"Inventory directory or YAML file. Default: ${ENV_VAR} if set
                   "error (exit 2), never a fall-back to the default.")
 
 
-def inventory_option(help: str = INVENTORY_HELP):
+def inventory_option(help: str = INVENTORY_HELP) -> Any:  # typer.Option is typed Any, by design
     """`-i/--inventory PATH`; None when not given (the env variable is read by resolve_inventory,
     not by typer, so an error can say which of the two chose the path)."""
     return typer.Option(None, "--inventory", "-i", metavar="PATH", show_default=False, help=help)

@@ -94,8 +94,8 @@ class AddressMap:
             devices[name] = {svc: Endpoint(host, int(entry[svc])) for svc in SERVICES if svc in entry}
         return cls(devices=devices, source=str(path))
 
-    def dump(self) -> dict:
-        out: dict[str, dict] = {}
+    def dump(self) -> dict[str, dict[str, dict[str, str | int]]]:
+        out: dict[str, dict[str, str | int]] = {}
         for name in sorted(self.devices):
             services = self.devices[name]
             host = next(iter(services.values())).host if services else "127.0.0.1"

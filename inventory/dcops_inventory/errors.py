@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 # What a problem is about, in the order a user should read them: a file that could not be
 # read explains the records missing from it, a record that failed its schema explains the
@@ -16,7 +17,7 @@ class Problem:
     line: int
     field: str
     reason: str
-    stage: int = field(default=RECORD, compare=False)
+    stage: int = dataclasses.field(default=RECORD, compare=False)  # `field` is a field name here
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"
@@ -33,7 +34,7 @@ class Unchecked:
     because: str  # ends the sentence "N references could not be checked because ..."
 
 
-def _reading_order(p: Problem) -> tuple:
+def _reading_order(p: Problem) -> tuple[int, str, int, str, str]:
     return (p.stage, p.file, p.line, p.field, p.reason)
 
 

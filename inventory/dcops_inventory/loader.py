@@ -17,14 +17,16 @@ import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from dcops_inventory.errors import FILE, RECORD, InventoryError, Problem, Unchecked
 from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory, Source
-from dcops_inventory.models import COLLECTIONS, Meta
-from dcops_inventory.yamlsource import InvalidScalar, LineDict, LineList, YamlSyntaxError, load_yaml
+from dcops_inventory.models import COLLECTIONS, Meta, Record
+from dcops_inventory.yamlsource import InvalidScalar, LineDict, LineList, Yaml, YamlSyntaxError, load_yaml
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parents[1] / "mtpe"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -37,6 +39,8 @@ _SECRET_COLLECTIONS = frozenset({"secrets", "credentials", "snmp_profiles"})
 _SHOWN_IN_SECRET_COLLECTIONS = frozenset({"name", "kind", "version", "auth_protocol", "priv_protocol", "provenance"})
 _NOT_SHOWN = "the value is not shown, as it may be a secret"
 _ECHO_MAX = 60  # characters of a wrong value quoted back
+
+Loc = tuple[int | str, ...]  # where in a record pydantic found a problem: keys and list indexes
 
 
 def inventory_files(path: Path) -> list[Path]:
@@ -54,7 +58,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _record_label(collection: str, raw: dict, index: int) -> str:
+def _record_label(collection: str, raw: LineDict, index: int) -> str:
     model = COLLECTIONS[collection]
     key_field = model.key_field
     if key_field == "ref":  # composite keys: name the record by its first identifying fields
@@ -69,9 +73,9 @@ def _record_label(collection: str, raw: dict, index: int) -> str:
     return f"{collection}[{name}]" if isinstance(name, (str, int)) else f"{collection}[#{index + 1}]"
 
 
-def _walk_line(raw, loc: tuple) -> int:
+def _walk_line(raw: Yaml, loc: Loc) -> int:
     """Line of the deepest part of `loc` that exists in the parsed YAML."""
-    node, line = raw, getattr(raw, "line", 1)
+    node, line = raw, _line(raw)
     for part in loc:
         if isinstance(node, LineDict) and part in node:
             line = node.line_of(part)
@@ -84,7 +88,12 @@ def _walk_line(raw, loc: tuple) -> int:
     return line
 
 
-def _may_be_secret(collection: str, loc: tuple) -> bool:
+def _line(node: Yaml) -> int:
+    """The line a parsed mapping or list starts on; 1 for a bare scalar document."""
+    return node.line if isinstance(node, (LineDict, LineList)) else 1
+
+
+def _may_be_secret(collection: str, loc: Loc) -> bool:
     """Whether the value at `loc` may be a secret a user pasted where a reference belongs."""
     names = [p for p in loc if isinstance(p, str)]
     last = names[-1] if names else ""
@@ -93,7 +102,7 @@ def _may_be_secret(collection: str, loc: tuple) -> bool:
     return collection in _SECRET_COLLECTIONS and last not in _SHOWN_IN_SECRET_COLLECTIONS
 
 
-def _pydantic_reason(err: dict, secret: bool = False) -> str:
+def _pydantic_reason(err: ErrorDetails, secret: bool = False) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key"
@@ -128,7 +137,7 @@ def _is_secret_key(key: str, in_secret: bool) -> bool:
                 and not k.endswith(_SECRET_REF_SUFFIX) and k != "secrets")
 
 
-def _scan_plaintext_secrets(node, path: str, file: str, out: list[Problem], in_secret: bool = False) -> None:
+def _scan_plaintext_secrets(node: Yaml, path: str, file: str, out: list[Problem], in_secret: bool = False) -> None:
     # Only containers are descended into: a call per scalar value cost ~1 s at 50k devices.
     if isinstance(node, LineDict):
         for key, value in node.items():
@@ -145,7 +154,7 @@ def _scan_plaintext_secrets(node, path: str, file: str, out: list[Problem], in_s
                 _scan_plaintext_secrets(item, f"{path}[{i}]", file, out)
 
 
-def _field_path(label: str, loc: tuple) -> str:
+def _field_path(label: str, loc: Loc) -> str:
     out = label
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -161,7 +170,8 @@ def load_inventory(path: str | Path | None = None, *, check: bool = True) -> Inv
 def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     root = Path(path) if path is not None else DEFAULT_INVENTORY
     problems: list[Problem] = []
-    records: dict[str, list] = {name: [] for name in COLLECTIONS}
+    # each list holds its COLLECTIONS model; Inventory's fields name it, one by one
+    records: dict[str, list[Any]] = {name: [] for name in COLLECTIONS}
     sources: dict[tuple[str, str], Source] = {}
     raw_keys: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
     meta: Meta | None = None
@@ -188,9 +198,9 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                                                           "collections of records, or meta)", FILE))
             continue
         if not isinstance(doc, LineDict):
-            problems.append(Problem(shown, getattr(doc, "line", 1), "document",
+            problems.append(Problem(shown, _line(doc), "document",
                                     "an inventory file must be a mapping of collections", FILE))
-            causes.append(Unchecked(shown, getattr(doc, "line", 1), _collections_named_in(file),
+            causes.append(Unchecked(shown, _line(doc), _collections_named_in(file),
                                     f"{shown} did not load"))
             continue
         for top, body in doc.items():
@@ -271,7 +281,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
     return inv
 
 
-def _name_failed(model, exc: ValidationError) -> bool:
+def _name_failed(model: type[Record], exc: ValidationError) -> bool:
     """Whether a record failed on the field(s) that name it: references to it cannot be told
     from typos. A record keyed by several fields (`ref`) counts as unnamed on any failure."""
     if model.key_field == "ref":
@@ -293,7 +303,7 @@ def _collections_named_in(file: Path) -> frozenset[str]:
     return named or frozenset(COLLECTIONS) | {"meta"}
 
 
-def _raw_names(collection: str, items) -> set[str]:
+def _raw_names(collection: str, items: Yaml) -> set[str]:
     """Names of records that failed validation, so references to them are not reported too."""
     key_field = COLLECTIONS[collection].key_field
     key_field = "name" if key_field == "ref" else key_field
@@ -305,6 +315,6 @@ def _raw_names(collection: str, items) -> set[str]:
 _UNION_TAGS = {"str", "int", "float", "bool", "constrained-str", "IPv4Interface", "IPv4Network", "date"}
 
 
-def _strip_union_tags(loc: tuple) -> tuple:
+def _strip_union_tags(loc: Loc) -> Loc:
     """pydantic puts the union member's type name into `loc`; users never wrote that key."""
     return tuple(p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or p.startswith("lax-or-strict"))))

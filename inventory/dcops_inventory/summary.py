@@ -9,31 +9,40 @@ transcribes no table and records no discrepancy has nothing to compare (`has_pla
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 from dcops_inventory.inventory import Inventory
+from dcops_inventory.models import AssetPool, Device, Service, Software, StaffRole, VirtualMachine
 from dcops_inventory.models.base import parse_citation
 
-# Only these collections realise a seed row as records (a device type tracing to a row is
-# documentation of where its model comes from, not one more item).
-_REALISING = {"devices", "vms", "asset_pools", "software", "staff", "services"}
+Json = dict[str, Any]  # one JSON object of the summary, as `dcops inventory summary --format json` prints it
+
+Realising = Device | VirtualMachine | AssetPool | Software | StaffRole | Service
 
 
-def _weight(collection: str, rec) -> int:
-    if collection in ("asset_pools", "staff"):
+def _realising(inv: Inventory) -> Iterator[Realising]:
+    """Only these collections realise a seed row as records (a device type tracing to a row is
+    documentation of where its model comes from, not one more item)."""
+    for records in (inv.devices, inv.vms, inv.asset_pools, inv.software, inv.staff, inv.services):
+        yield from records
+
+
+def _weight(rec: Realising) -> int:
+    if isinstance(rec, (AssetPool, StaffRole)):
         return rec.count
-    if collection == "software":
+    if isinstance(rec, Software):
         return rec.install_count
     return 1
 
 
-def inventory_counts(inv: Inventory) -> Counter:
+def inventory_counts(inv: Inventory) -> Counter[str]:
     """Records per transcribed row (`<table>/<row>`), weighted as the module says."""
-    counts: Counter = Counter()
-    for collection in _REALISING:
-        for rec in getattr(inv, collection):
-            cited = parse_citation(rec.provenance)
-            if cited is not None and cited.row_ref is not None:
-                counts[cited.row_ref] += _weight(collection, rec)
+    counts: Counter[str] = Counter()
+    for rec in _realising(inv):
+        cited = parse_citation(rec.provenance)
+        if cited is not None and cited.row_ref is not None:
+            counts[cited.row_ref] += _weight(rec)
     return counts
 
 
@@ -47,7 +56,7 @@ def _table_order(inv: Inventory) -> dict[str, tuple[int, int]]:
     return {t.name: (i, j) for i, s in enumerate(inv.meta.sources) for j, t in enumerate(s.tables)}
 
 
-def summary_rows(inv: Inventory) -> list[dict]:
+def summary_rows(inv: Inventory) -> list[Json]:
     counts = inventory_counts(inv)
     order = _table_order(inv)
     rows = []
@@ -78,7 +87,7 @@ def _figure_line(inv: Inventory, cite: str) -> int | None:
     return row.line if row is not None else None
 
 
-def discrepancy_rows(inv: Inventory) -> list[dict]:
+def discrepancy_rows(inv: Inventory) -> list[Json]:
     counts = inventory_counts(inv)
     return [
         {
@@ -93,7 +102,7 @@ def discrepancy_rows(inv: Inventory) -> list[dict]:
     ]
 
 
-def summary(inv: Inventory) -> dict:
+def summary(inv: Inventory) -> Json:
     rows = summary_rows(inv)
     mismatched = [r for r in rows if r["seed_count"] is not None and r["seed_count"] != r["inventory_count"]]
     return {

@@ -9,27 +9,39 @@ parser is used when present: the 50k-device benchmark depends on it.
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-try:
+if TYPE_CHECKING or hasattr(yaml, "CSafeLoader"):
     _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - LibYAML missing
+else:  # pragma: no cover - LibYAML missing
     _BaseLoader = yaml.SafeLoader
 
+# A YAML key or value: whatever the document spells (str, int, date, LineDict, LineList, ...).
+Yaml = Any
+# A problem the parse survived: (line, field, reason, about the whole file).
+Issue = tuple[int, str, str, bool]
 
-class LineDict(dict):
+
+class LineDict(dict[Yaml, Yaml]):
     """A dict with `line` (its own line) and `key_lines` (line of each key)."""
 
     __slots__ = ("line", "key_lines")
+    line: int
+    key_lines: dict[Yaml, int]
 
-    def line_of(self, key) -> int:
+    def line_of(self, key: Yaml) -> int:
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Yaml]):
     __slots__ = ("line", "item_lines")
+    line: int
+    item_lines: list[int]
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
@@ -61,16 +73,43 @@ ALIAS_GROWTH = 10
 ALIAS_ALLOWANCE = 100_000
 
 
+_Resolve = Callable[["yaml.resolver.BaseResolver", type[yaml.Node], Yaml, tuple[bool, bool]], str]
+
+
+def _fast_resolver() -> _Resolve:
+    """PyYAML's Resolver.resolve, specialised for the common case (a plain scalar, no path
+    resolvers): the C parser calls it once per scalar, ~4M times at 50k devices, and the
+    generic version rebuilds a list of candidate regexes on every call."""
+    table: dict[str | None, list[tuple[str, re.Pattern[str]]]] = _BaseLoader.yaml_implicit_resolvers
+    wildcard = list(table.get(None, []))
+    by_first = {first: tuple(res) + tuple(wildcard) for first, res in table.items() if first is not None}
+    no_candidates = tuple(wildcard)
+    generic: _Resolve = _BaseLoader.resolve
+    scalar, str_tag = yaml.ScalarNode, _BaseLoader.DEFAULT_SCALAR_TAG
+
+    def resolve(self: yaml.resolver.BaseResolver, kind: type[yaml.Node], value: Yaml, implicit: tuple[bool, bool]) -> str:
+        if kind is scalar and implicit[0] and not self.yaml_path_resolvers:
+            for tag, regexp in by_first.get(value[:1], no_candidates):
+                if regexp.match(value):
+                    return tag
+            return str_tag
+        return generic(self, kind, value, implicit)
+
+    return resolve
+
+
 class _Loader(_BaseLoader):
-    def __init__(self, stream):
+    def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
+
+    resolve = _fast_resolver()
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-def _value(loader: _Loader, node):
+def _value(loader: _Loader, node: yaml.Node) -> Yaml:
     """A plain string scalar is its own value: skipping construct_object's generic dispatch
     for those (most of an inventory) cut parse time by about a fifth at 50k devices."""
     if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
@@ -78,7 +117,7 @@ def _value(loader: _Loader, node):
     return loader.construct_object(node, deep=True)
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:
     data = LineDict()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -97,7 +136,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
         key_lines[key] = key_line
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode):
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineList]:
     data = LineList()
     data.line = node.start_mark.line + 1
     data.item_lines = []
@@ -107,32 +146,10 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode):
         data.item_lines.append(child.start_mark.line + 1)
 
 
-def _fast_resolver():
-    """PyYAML's Resolver.resolve, specialised for the common case (a plain scalar, no path
-    resolvers): the C parser calls it once per scalar, ~4M times at 50k devices, and the
-    generic version rebuilds a list of candidate regexes on every call."""
-    table = _Loader.yaml_implicit_resolvers
-    wildcard = list(table.get(None, []))
-    by_first = {first: tuple(res) + tuple(wildcard) for first, res in table.items() if first is not None}
-    no_candidates = tuple(wildcard)
-    generic = _BaseLoader.resolve
-    scalar, str_tag = yaml.ScalarNode, _Loader.DEFAULT_SCALAR_TAG
-
-    def resolve(self, kind, value, implicit):
-        if kind is scalar and implicit[0] and not self.yaml_path_resolvers:
-            for tag, regexp in by_first.get(value[:1], no_candidates):
-                if regexp.match(value):
-                    return tag
-            return str_tag
-        return generic(self, kind, value, implicit)
-
-    return resolve
-
-
-def _kept_as_text(build, what: str):
+def _kept_as_text(build: Callable[[_Loader, yaml.ScalarNode], Yaml], what: str) -> Callable[[_Loader, yaml.ScalarNode], Yaml]:
     """A constructor that turns a scalar it cannot build into an InvalidScalar."""
 
-    def construct(loader: _Loader, node):
+    def construct(loader: _Loader, node: yaml.ScalarNode) -> Yaml:
         try:
             return build(loader, node)
         except (ValueError, OverflowError) as exc:
@@ -144,7 +161,6 @@ def _kept_as_text(build, what: str):
     return construct
 
 
-_Loader.resolve = _fast_resolver()
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp",
@@ -159,7 +175,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
-def _decode(raw: bytes) -> tuple[str | bytes, list[tuple[int, str, str, bool]]]:
+def _decode(raw: bytes) -> tuple[str | bytes, list[Issue]]:
     """The text to parse and, for bytes that are not UTF-8, an issue naming the first."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw, []  # YAML allows UTF-16 with a BOM; the parser reads it
@@ -175,13 +191,13 @@ def _decode(raw: bytes) -> tuple[str | bytes, list[tuple[int, str, str, bool]]]:
                                      "(save the file as UTF-8)", True)]
 
 
-def _alias_bomb(root) -> tuple[int, str] | None:
+def _alias_bomb(root: yaml.Node) -> tuple[int, str] | None:
     """(line, reason) when aliases make the document refer to itself or expand it beyond
     ALIAS_GROWTH times its spelled-out size; walks each distinct node once, iteratively."""
     sizes: dict[int, int] = {}
     open_: set[int] = set()
-    order: list = []
-    stack: list = [(root, False)]
+    order: list[yaml.Node] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         key = id(node)
@@ -217,9 +233,9 @@ def _alias_bomb(root) -> tuple[int, str] | None:
 MAX_DEPTH = 100  # reported when building a document runs out of recursion; records need ~6
 
 
-def _too_deep(root) -> int:
+def _too_deep(root: yaml.Node | None) -> int:
     """Line of the first node nested more than MAX_DEPTH levels (iteratively: no recursion left)."""
-    stack = [(root, 0)]
+    stack = [(root, 0)] if root is not None else []
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -231,7 +247,7 @@ def _too_deep(root) -> int:
     return 1
 
 
-def load_yaml(path: Path) -> tuple[object, list[tuple[int, str, str, bool]]]:
+def load_yaml(path: Path) -> tuple[Yaml, list[Issue]]:
     """Parse one file; returns (document, issues) or raises YamlSyntaxError. Issues are the
     problems that did not stop the parse, as (line, field, reason, about the whole file):
     bytes that are not UTF-8 (read as U+FFFD) and duplicate keys."""

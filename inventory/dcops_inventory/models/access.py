@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Self
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
@@ -26,7 +27,7 @@ class Secret(Record):
     @classmethod
     def _ref_is_a_variable_name(cls, ref: str, info: ValidationInfo) -> str:
         """A reference is a variable's name; anything else (a pasted value) is refused unseen."""
-        what = {"env": "an environment variable", "vault": "an Ansible vault variable"}.get(info.data.get("kind"))
+        what = {"env": "an environment variable", "vault": "an Ansible vault variable"}.get(info.data.get("kind", ""))
         if what and not _VARIABLE_NAME.match(ref):
             raise ValueError(f"expected the name of {what} (letters, digits and '_', not starting with a digit); "
                              "the value is not shown, as it may be a secret")
@@ -55,7 +56,7 @@ class SnmpProfile(Record):
     provenance: Provenance = "assumption"
 
     @model_validator(mode="after")
-    def _version_fields(self):
+    def _version_fields(self) -> Self:
         if self.version == "v2c" and not self.community_secret:
             raise ValueError("an SNMP v2c profile needs a community secret reference")
         if self.version == "v3" and not (self.user and self.auth_secret):

@@ -4,7 +4,7 @@ Records are strict: unknown keys are errors (`extra="forbid"`), and scalar field
 strict types so `u_height: "42"` is reported instead of quietly coerced.
 
 Numbers are bounded: every integer lies within +-MAX_INT and every number is finite, so
-what validates also fits DuckDB's BIGINT (`dcops inventory query`), JSON and the sums the
+what validates also fits DuckDB's BIGINT (`dcops report query`), JSON and the sums the
 reports make, and a typo of a few extra digits is an error naming the field.
 """
 
@@ -30,7 +30,7 @@ from pydantic import (
 MAX_INT = 1_000_000_000  # beyond any count, size, capacity or power in one inventory
 
 
-def _finite(value):
+def _finite(value: object) -> object:
     """YAML's .inf and .nan are floats: refuse them first, in one message (the int|float
     union would otherwise report a bound, or one error per member)."""
     if isinstance(value, float) and not math.isfinite(value):

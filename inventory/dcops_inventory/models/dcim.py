@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from ipaddress import IPv4Interface
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
@@ -108,7 +108,7 @@ class DeviceType(Record):
     provenance: Provenance
 
     @model_validator(mode="after")
-    def _power_order(self):
+    def _power_order(self) -> Self:
         if self.max_power_w < self.typical_power_w:
             raise ValueError("max_power_w must be >= typical_power_w")
         return self
@@ -162,7 +162,7 @@ class Device(Record):
     provenance: Provenance
 
     @model_validator(mode="after")
-    def _position_needs_rack(self):
+    def _position_needs_rack(self) -> Self:
         if self.position is not None and self.rack is None:
             raise ValueError("position is set but rack is not")
         return self

@@ -5,10 +5,10 @@ from __future__ import annotations
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from dcops_inventory.choices import CircuitKind, PrefixRole, VlanRole
-from dcops_inventory.models.base import Name, PositiveInt, Provenance, Record, StrictInt, Text
+from dcops_inventory.models.base import Name, PositiveInt, Provenance, Record, Text
 
 
 class Vrf(Record):

@@ -9,22 +9,11 @@ the alternate site stands in for which primary VM.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
-from dcops_inventory.models.base import (
-    Bool,
-    Finite,
-    Name,
-    NonNegNumber,
-    PositiveInt,
-    Provenance,
-    Record,
-    StrictFloat,
-    StrictInt,
-    Text,
-)
+from dcops_inventory.models.base import Bool, Finite, Name, NonNegNumber, PositiveInt, Provenance, Record, Text
 
 SdrsAutomation = Literal["manual", "automated"]
 AntiAffinityMode = Literal["mandatory", "preferred", "none"]
@@ -100,7 +89,7 @@ class Counterpart(Record):
     provenance: Provenance
 
     @model_validator(mode="after")
-    def _replica_matches_mode(self):
+    def _replica_matches_mode(self) -> Self:
         if self.mode == "replica" and self.replica is None:
             raise ValueError("mode replica needs `replica` (the VM at the alternate site)")
         if self.mode == "placeholder" and self.replica is not None:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from dcops_inventory.choices import Criticality, GoalScope, PartyKind, Redundancy
-from dcops_inventory.models.base import (
-    Bool,
-    Finite,
-    Name,
-    Part,
-    PositiveInt,
-    Provenance,
-    Record,
-    StrictFloat,
-    StrictInt,
-    Text,
-)
+from dcops_inventory.models.base import Bool, Finite, Name, Part, PositiveInt, Provenance, Record, Text
 from dcops_inventory.models.meta import ChannelName
 
 
