@@ -125,7 +125,7 @@ def _print_summary(data: Json) -> None:
                       "[green]ok[/]" if ok else "[red]differs[/]")
         console.print(t)
     if data["discrepancies"]:
-        t = Table(title="Where the sources contradict themselves", title_justify="left")
+        t = Table(title="Where the sources disagree", title_justify="left")
         for col in ("subject", "figures", "records follow", "inventory"):
             t.add_column(col)
         for d in data["discrepancies"]:

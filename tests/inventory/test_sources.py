@@ -149,7 +149,7 @@ def test_summary_of_an_inventory_without_source_tables_has_no_plan_table():
     minimal = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "minimal.yaml"
     result = runner.invoke(app, ["inventory", "summary", "-i", str(minimal)])
     assert result.exit_code == 0, result.output
-    assert "contradict" not in result.stdout and "rows match" not in result.stdout
+    assert "disagree" not in result.stdout and "rows match" not in result.stdout
     assert "Records of minimal" in result.stdout and "No source table is transcribed" in result.stdout
     data = json.loads(runner.invoke(app, ["inventory", "summary", "-i", str(minimal), "--format", "json"]).stdout)
     assert (data["rows"], data["discrepancies"], data["sources"], data["mismatches"]) == ([], [], [], 0)
