@@ -43,6 +43,7 @@ SERVERS_PER_RACK = 16
 RACKS_PER_POD = 16
 DEVICES_PER_SITE = 5000
 A = "assumption: synthetic benchmark data"
+CHANNELS = ("G2C", "G2B", "G2G", "G2E")  # declared in meta.channels, as any inventory's channels
 
 DEVICE_TYPES = [
     {"name": "synth-core", "manufacturer": "Arista", "model": "7280R3", "u_height": 1,
@@ -132,7 +133,8 @@ def generate(n_devices: int, out_dir: str | Path, seed: int = 1) -> dict[str, in
     all_clusters: list[tuple[str, str, list[str]]] = []  # (site, cluster, hosts)
 
     common = {
-        "meta": {"name": "synthetic", "title": f"Synthetic data center, {n_devices} devices", "mgmt_vrf": "mgmt"},
+        "meta": {"name": "synthetic", "title": f"Synthetic data center, {n_devices} devices", "mgmt_vrf": "mgmt",
+                 "channels": [{"name": c, "title": f"{c} channel"} for c in CHANNELS]},
         "vrfs": [{"name": "mgmt", "provenance": A}, {"name": "prod", "provenance": A}],
         "device_types": [dict(t, provenance=A) for t in DEVICE_TYPES],
         "software": [_rec(name=n, title=t, category=c, vendor=None, version=v, install_count=0,
@@ -323,7 +325,7 @@ def _write_services(out: Path, common: dict, vm_names: list[str], rnd: random.Ra
         runs = sorted(rnd.sample(vm_names, min(3, len(vm_names)))) if vm_names else []
         deps = sorted({f"svc-{rnd.randrange(i):04d}" for _ in range(2)}) if i else []
         services.append(_rec(name=f"svc-{i:04d}", title=f"Synthetic service {i}",
-                             channels=[rnd.choice(("G2C", "G2B", "G2G", "G2E"))],
+                             channels=[rnd.choice(CHANNELS)],
                              criticality=rnd.choice(("critical", "high", "medium", "low")),
                              runs_on={"vms": runs}, depends_on=deps,
                              availability_goal="service-999", owner="sysadmins", provenance=A))
