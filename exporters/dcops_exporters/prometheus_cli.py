@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 
 from dcops_exporters import DEFAULT_PORT
+from dcops_exporters.render_files import write_tree
 from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 OWNED_GLOBS = ("prometheus.yml", "prometheus-shard-*.yml", "targets/*.json")
-
-
-def write_atomically(path: Path, data: bytes) -> bool:
-    """Replace `path` only when its bytes change; returns whether it did."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def write_tree(out: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
-    """Write `files` under `out`, remove files of ours a previous render left; (changed, removed)."""
-    changed = [rel for rel, data in sorted(files.items()) if write_atomically(out / rel, data)]
-    (out / "rules").mkdir(parents=True, exist_ok=True)
-    removed = []
-    for pattern in OWNED_GLOBS:
-        for path in sorted(out.glob(pattern)):
-            rel = path.relative_to(out).as_posix()
-            if rel not in files:
-                path.unlink()
-                removed.append(rel)
-    return changed, removed
 
 
 @app.command()
@@ -76,5 +44,5 @@ def render(
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    changed, removed = write_tree(out, files)
+    changed, removed = write_tree(out, files, OWNED_GLOBS)
     typer.echo(f"{out}: {len(files)} files ({len(changed)} changed, {len(removed)} stale removed)")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dcops_ansible.outcomes import BackedUp, BackupOutcome
+from dcops_inventory.atomicfile import write_atomic
 
 STATE = Path(".dcops") / "state.json"
 SUFFIX = ".cfg"
@@ -25,13 +26,6 @@ SUFFIX = ".cfg"
 
 class BackupStoreError(RuntimeError):
     pass
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -60,7 +54,7 @@ class BackupStore:
             return False
         self.root.mkdir(parents=True, exist_ok=True)
         self._git("init", "-q", "-b", "main")
-        _atomic_write(self.root / ".gitignore", ".dcops/\n")
+        write_atomic(self.root / ".gitignore", ".dcops/\n")
         self._git("add", ".gitignore")
         self._git("commit", "-q", "-m", "backup repository created by dcops")
         return True
@@ -75,7 +69,7 @@ class BackupStore:
         diff = "".join(difflib.unified_diff(before.splitlines(True), text.splitlines(True),
                                             f"a/{path.name}", f"b/{path.name}")) if changed else ""
         if changed and not check:
-            _atomic_write(path, text)
+            write_atomic(path, text)
         return WriteResult(changed, diff, before, text)
 
     def commit(self, changed_devices: list[str]) -> str | None:
@@ -112,5 +106,5 @@ class BackupStore:
                     entry["last_change"] = now
             else:
                 entry["error"] = out.error
-        _atomic_write(self.root / STATE, json.dumps(state, indent=1, sort_keys=True))
+        write_atomic(self.root / STATE, json.dumps(state, indent=1, sort_keys=True))
         return state

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from dcops_inventory.atomicfile import write_atomic
 from dcops_inventory.loader import DEFAULT_INVENTORY, inventory_files
 
 FORMAT = 1
@@ -46,10 +47,7 @@ def load(cache_dir: Path, key: str) -> dict | None:
 
 def save(cache_dir: Path, key: str, data: dict) -> None:
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(data, separators=(",", ":")))
-        os.replace(tmp, cache_dir / f"{key}.json")
+        write_atomic(cache_dir / f"{key}.json", json.dumps(data, separators=(",", ":")))
         views = sorted(cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in views[KEEP:]:
             old.unlink(missing_ok=True)

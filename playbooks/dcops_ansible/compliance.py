@@ -9,6 +9,7 @@ is not ours to flag.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from dcops_ansible.outcomes import DeviceFailed
 from dcops_devices.intent import configtree
 from dcops_devices.intent.baseline import baseline_for, render
 from dcops_inventory import AddressMap, Inventory
+from dcops_inventory.atomicfile import write_atomic
 
 _SECRET = re.compile(r"\b((?:secret|password|community)\s+(?:\d+\s+|sha512\s+|ENC\s+)?)(?!>(?:\s|$))\S+", re.I)
 _FORTI_COMMUNITY = re.compile(r"^(config system snmp community > edit \S+ > set name )\S.*$")
@@ -118,16 +120,9 @@ class ComplianceReport:
 def write_report(outcomes: list[ComplianceOutcome], report_path: str | Path | None, metrics_path: str | Path | None,
                  now: float | None = None) -> ComplianceReport:
     """The report of a run; writes the JSON report and the textfile metrics when given paths."""
-    import json
-    import os
-
     report = ComplianceReport(time.time() if now is None else now, tuple(sorted(outcomes, key=lambda o: o.device)))
     if report_path:
-        path = Path(report_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(report.as_json(), indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        write_atomic(report_path, json.dumps(report.as_json(), indent=1, sort_keys=True) + "\n")
     if metrics_path:
         checked = [o for o in report.outcomes if isinstance(o, Drift)]
         write_textfile(metrics_path, [

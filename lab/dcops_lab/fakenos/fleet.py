@@ -28,6 +28,7 @@ from fakenos.core.nos import Nos
 
 from dcops_devices.intent import configtree
 from dcops_inventory import load_inventory
+from dcops_inventory.atomicfile import write_atomic
 from dcops_inventory.endpoints import AddressMap, Endpoint
 from dcops_inventory.location import resolve_inventory
 from dcops_lab.fakenos.devices import DeviceSpec, DeviceState
@@ -157,12 +158,6 @@ def _control_server(path: Path, fleet: Fleet) -> socketserver.BaseServer:
     return server
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def serve(inventory: str | None, state_dir: Path, names: list[str] | None, base_port: int | None) -> None:
     inv = load_inventory(resolve_inventory(inventory).path)  # --inventory, else $DCOPS_INVENTORY, else MTPE
     devices = lab_devices(inv, names)
@@ -175,10 +170,10 @@ def serve(inventory: str | None, state_dir: Path, names: list[str] | None, base_
     fleet.start()
     state_dir.mkdir(parents=True, exist_ok=True)
     control = _control_server(state_dir / "control.sock", fleet)
-    _write_atomic(state_dir / "address-map.yaml", yaml.safe_dump(fleet.address_map().dump(), sort_keys=True))
+    write_atomic(state_dir / "address-map.yaml", yaml.safe_dump(fleet.address_map().dump(), sort_keys=True))
     manifest = {"pid": os.getpid(), "inventory": str(inv.root), "started_in_s": round(time.monotonic() - started, 2),
                 "devices": {s.name: {"port": ports[s.name], "platform": s.platform, "model": s.model} for s in specs}}
-    _write_atomic(state_dir / "fleet.json", json.dumps(manifest, indent=2, sort_keys=True))
+    write_atomic(state_dir / "fleet.json", json.dumps(manifest, indent=2, sort_keys=True))
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dcops_exporters.prometheus_cli import write_tree
 from dcops_exporters.prometheus_render import ProbeJob, RenderOptions, probe_jobs, render
+from dcops_exporters.render_files import write_tree
 from dcops_inventory import Inventory
 from dcops_lab.snmp.lab import SnmpLab, start_snmp_lab
 from dcops_lab.snmp.services import Service, start_dcops_exporter, start_prometheus
