@@ -87,9 +87,11 @@ def summary_cmd(
     inventory: Path = InventoryOption,
     format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", "-f", help="table or json"),
 ) -> None:
-    """What the inventory holds and, where it transcribes its source documents' tables
-    (seed_rows), each row's count beside the records that realise it, and where the
-    sources contradict themselves. Exit 1 if any row's counts differ."""
+    """Record counts, and the source documents' tables beside the records.
+
+    Tables the inventory transcribes (seed_rows): each row's count beside its records, then where they disagree.
+
+    Exit 1 if any row's counts differ."""
     inv = load_or_exit(inventory)
     data = summary(inv)
     if format is SummaryFormat.json:
