@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab bench tests scripts
 .venv/bin/lint-imports
-# Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its records.
-.venv/bin/mypy -p dcops_inventory
+# Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its
+# records; the CLI, the stacks and the Ansible layer with mypy's defaults plus untyped bodies.
+.venv/bin/mypy -p dcops_inventory -p dcops -p dcops_stacks -p dcops_ansible

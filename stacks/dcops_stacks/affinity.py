@@ -6,6 +6,7 @@ cluster plan's `vm_anti_affinity` mode, so a plan that weakens them is caught by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -21,7 +22,7 @@ class RedundancyGroupArgs:
     mode: str  # mandatory | preferred | none
     cluster_id: pulumi.Input[str]
     datastore_cluster_id: pulumi.Input[str]
-    vm_ids: dict[str, pulumi.Input[str]]
+    vm_ids: Mapping[str, pulumi.Input[str]]
 
 
 class RedundancyGroup(pulumi.ComponentResource):

@@ -6,6 +6,7 @@ same numbers the plan used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -18,7 +19,7 @@ from dcops_stacks.plan import ClusterPlan
 class ComputeClusterArgs:
     cluster: ClusterPlan
     datacenter_id: pulumi.Input[str]
-    lifecycle_tags: dict[str, pulumi.Input[str]]
+    lifecycle_tags: Mapping[str, pulumi.Input[str]]
     esxi_user: pulumi.Input[str]
     esxi_password: pulumi.Input[str]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -18,7 +19,7 @@ class NetworkArgs:
     site: str
     vlans: tuple[VlanPlan, ...]
     datacenter_id: pulumi.Input[str]
-    host_ids: dict[str, pulumi.Input[str]]
+    host_ids: Mapping[str, pulumi.Input[str]]
 
 
 class Network(pulumi.ComponentResource):

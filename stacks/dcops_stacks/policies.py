@@ -145,7 +145,9 @@ def critical_service_counterpart(res: Resources) -> Iterator[Violation]:
             if not replicas and not placeholders:
                 yield Violation(name, f"critical service {service!r} has no counterpart (replica VM or placeholder "
                                       f"reservation) at the alternate site {site!r}", (cp or plan).urn)
-            for missing in sorted(set(cp.props.get("replicas", []) if cp else []) - set(replicas)):
+            if cp is None:
+                continue
+            for missing in sorted(set(cp.props.get("replicas", [])) - set(replicas)):
                 yield Violation(name, f"critical service {service!r}: replica {missing!r} is not a VM of this stack", cp.urn)
 
 

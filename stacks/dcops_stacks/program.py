@@ -40,7 +40,7 @@ def build(plan: SitePlan, provider: vsphere.Provider, esxi_user, esxi_password) 
 
     vms = {vm.name: vm for vm in plan.vms}
     owned = {vm for s in plan.services for vm in s.vms}
-    groups = [(s.name, s.criticality, s.vms) for s in plan.services]
+    groups: list[tuple[str | None, str | None, tuple[str, ...]]] = [(s.name, s.criticality, s.vms) for s in plan.services]
     unassigned = tuple(sorted(set(vms) - owned))
     if unassigned:
         groups.append((None, None, unassigned))

@@ -7,6 +7,7 @@ of critical services is recorded on its own, so a service left without counterpa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -19,7 +20,7 @@ from dcops_stacks.plan import RecoveryPlan
 class RecoveryArgs:
     site: str
     plan: RecoveryPlan
-    resource_pool_ids: dict[str, pulumi.Input[str]]
+    resource_pool_ids: Mapping[str, pulumi.Input[str]]
 
 
 class Recovery(pulumi.ComponentResource):
@@ -33,7 +34,7 @@ class Recovery(pulumi.ComponentResource):
 
 
 class Counterpart(pulumi.ComponentResource):
-    def __init__(self, name: str, cp, resource_pool_ids: dict[str, pulumi.Input[str]],
+    def __init__(self, name: str, cp, resource_pool_ids: Mapping[str, pulumi.Input[str]],
                  opts: pulumi.ResourceOptions | None = None):
         props = {"service": cp.service, "primaryVms": list(cp.primary_vms), "replicas": list(cp.replicas),
                  "placeholders": [p.name for p in cp.placeholders]}

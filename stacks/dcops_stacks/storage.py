@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -14,7 +15,7 @@ from dcops_stacks.plan import PodPlan
 class DatastoreClusterArgs:
     pod: PodPlan
     datacenter_id: pulumi.Input[str]
-    host_ids: dict[str, pulumi.Input[str]]
+    host_ids: Mapping[str, pulumi.Input[str]]
 
 
 class DatastoreCluster(pulumi.ComponentResource):

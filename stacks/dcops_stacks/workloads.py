@@ -6,6 +6,7 @@ usual provisioning, and today's VMs are adopted with `dcops stack import-existin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -21,10 +22,10 @@ class ServiceVmsArgs:
     vms: tuple[VmPlan, ...]
     folder: pulumi.Input[str]
     criticality_tag: pulumi.Input[str] | None
-    resource_pool_ids: dict[str, pulumi.Input[str]]
-    host_ids: dict[str, pulumi.Input[str]]
-    datastore_ids: dict[str, pulumi.Input[str]]
-    network_ids: dict[str, pulumi.Input[str]]
+    resource_pool_ids: Mapping[str, pulumi.Input[str]]
+    host_ids: Mapping[str, pulumi.Input[str]]
+    datastore_ids: Mapping[str, pulumi.Input[str]]
+    network_ids: Mapping[str, pulumi.Input[str]]
 
 
 class ServiceVms(pulumi.ComponentResource):
@@ -36,8 +37,8 @@ class ServiceVms(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.vm_ids = {}
         for vm in args.vms:
-            nics = ([vsphere.VirtualMachineNetworkInterfaceArgs(network_id=args.network_ids[vm.network])]
-                    if vm.network in args.network_ids else [])
+            network_id = args.network_ids.get(vm.network) if vm.network else None
+            nics = [vsphere.VirtualMachineNetworkInterfaceArgs(network_id=network_id)] if network_id is not None else []
             machine = vsphere.VirtualMachine(
                 vm.name, name=vm.name, folder=args.folder,
                 resource_pool_id=args.resource_pool_ids[vm.cluster],

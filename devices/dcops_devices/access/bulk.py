@@ -17,7 +17,9 @@ from typing import ClassVar, Generic, TypeVar, Union
 from dcops_devices.access.errors import AccessError
 
 DEFAULT_WORKERS = 32
-T = TypeVar("T")
+# Covariant, as HostDone is frozen: a HostDone[BackedUp] may stand where a
+# HostDone[BackedUp | DeviceFailed] is expected (outcome_of relies on it).
+T = TypeVar("T", covariant=True)
 
 
 @dataclass(frozen=True)
