@@ -22,6 +22,7 @@ from dcops_inventory.choices import (
     SiteStatus,
 )
 from dcops_inventory.models.base import Bool, Name, NonNegInt, NonNegNumber, Part, PositiveInt, Provenance, Record, Text
+from dcops_inventory.models.reliability import Reliability
 from dcops_inventory.models.virtualization import VCenter
 
 
@@ -105,6 +106,7 @@ class DeviceType(Record):
     typical_power_w: NonNegNumber = 0
     max_power_w: NonNegNumber = 0
     interfaces: list[InterfaceTemplate] = []
+    reliability: Reliability | None = None  # the model's hardware (vendor MTBF)
     provenance: Provenance
 
     @model_validator(mode="after")
@@ -159,6 +161,7 @@ class Device(Record):
     decommission_date: date | None = None
     tags: list[Name] = []
     comments: Text | None = None
+    reliability: Reliability | None = None  # this device as it serves, software included
     provenance: Provenance
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from pydantic import Field, StrictInt
 
 from dcops_inventory.choices import CircuitKind, PrefixRole, VlanRole
 from dcops_inventory.models.base import Name, PositiveInt, Provenance, Record, Text
+from dcops_inventory.models.reliability import Reliability
 
 
 class Vrf(Record):
@@ -69,4 +70,5 @@ class Circuit(Record):
     interface: Text | None = None
     status: Text = "active"
     description: Text | None = None
+    reliability: Reliability | None = None  # e.g. from the contract's SLA
     provenance: Provenance

@@ -9,6 +9,7 @@ from pydantic import Field, StrictFloat, StrictInt
 from dcops_inventory.choices import Criticality, GoalScope, PartyKind, Redundancy
 from dcops_inventory.models.base import Bool, Finite, Name, Part, PositiveInt, Provenance, Record, Text
 from dcops_inventory.models.meta import ChannelName
+from dcops_inventory.models.reliability import Reliability
 
 
 class RunsOn(Part):
@@ -37,6 +38,7 @@ class ExternalParty(Record):
     title: Text
     kind: PartyKind
     via: Name | None = None
+    reliability: Reliability | None = None  # e.g. its published SLA
     provenance: Provenance
 
 
