@@ -29,13 +29,13 @@ def lab_credentials(inv: Inventory, devices: list[Device], state_dir: Path) -> d
         values = []
         # The enable secret is not checked by the lab (logins land privileged) but the access
         # layer resolves it, so it must exist in the environment as well.
-        for secret_name in filter(None, (creds.password_secret, creds.enable_secret)):  # type: ignore[attr-defined]
+        for secret_name in filter(None, (creds.password_secret, creds.enable_secret)):
             secret = inv.get("secrets", secret_name)
-            value = os.environ.get(secret.ref) if secret.kind == "env" else None  # type: ignore[attr-defined]
+            value = os.environ.get(secret.ref) if secret.kind == "env" else None
             if value is None:
-                value = generated.setdefault(secret.ref, pysecrets.token_urlsafe(16))  # type: ignore[attr-defined]
+                value = generated.setdefault(secret.ref, pysecrets.token_urlsafe(16))
             values.append(value)
-        out[dev.name] = (creds.username, values[0])  # type: ignore[attr-defined]
+        out[dev.name] = (creds.username, values[0])
     if generated:
         state_dir.mkdir(parents=True, exist_ok=True)
         path = state_dir / "secrets.env"

@@ -51,9 +51,9 @@ def target_for(inv: Inventory, name: str, address_map: AddressMap | None = None,
         raise CredentialsMissing(name, "has no credentials record in the inventory")
     creds = inv.get("credentials", rec.credentials)
     try:
-        password = resolve_secret(inv, creds.password_secret, vault_vars)  # type: ignore[attr-defined]
-        enable = resolve_secret(inv, creds.enable_secret, vault_vars) if creds.enable_secret else None  # type: ignore[attr-defined]
+        password = resolve_secret(inv, creds.password_secret, vault_vars)
+        enable = resolve_secret(inv, creds.enable_secret, vault_vars) if creds.enable_secret else None
     except SecretUnavailable as exc:
         raise CredentialsMissing(name, str(exc)) from None
     return Target(name=name, platform=platform, host=ep.host, port=ep.port,
-                  username=creds.username, password=password, enable_secret=enable)  # type: ignore[attr-defined]
+                  username=creds.username, password=password, enable_secret=enable)

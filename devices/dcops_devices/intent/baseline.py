@@ -46,7 +46,7 @@ def _servers(inv: Inventory, device: Device, kind: str) -> tuple[str, ...]:
             found.append((dev.site != device.site, str(dev.mgmt_ip.ip)))
     for vm in inv.vms:
         if vm.role == kind and vm.mgmt_ip and vm.status == "active":
-            cluster_site = inv.get("clusters", vm.cluster).site  # type: ignore[attr-defined]
+            cluster_site = inv.get("clusters", vm.cluster).site
             found.append((cluster_site != device.site, str(vm.mgmt_ip.ip)))
     return tuple(ip for _, ip in sorted(found))
 
@@ -60,23 +60,23 @@ def _vlans(inv: Inventory, device: Device) -> tuple[tuple[int, str], ...]:
         if iface.untagged_vlan:
             names.add(iface.untagged_vlan)
     vlans = inv.index("vlans")
-    return tuple(sorted((vlans[n].vid, n) for n in names))  # type: ignore[attr-defined]
+    return tuple(sorted((vlans[n].vid, n) for n in names))
 
 
 def baseline_for(inv: Inventory, device: Device) -> Baseline:
     profile = inv.get("snmp_profiles", device.snmp_profile) if device.snmp_profile else None
     creds = inv.get("credentials", device.credentials) if device.credentials else None
-    v3 = profile is not None and profile.version == "v3"  # type: ignore[attr-defined]
+    v3 = profile if profile is not None and profile.version == "v3" else None
     return Baseline(
         hostname=device.name,
         ntp_servers=_servers(inv, device, "ntp"),
         syslog_servers=_servers(inv, device, "syslog"),
-        snmp_user=profile.user if v3 else None,  # type: ignore[union-attr]
-        snmp_auth=(profile.auth_protocol or "SHA").lower() if v3 else None,  # type: ignore[union-attr]
-        snmp_priv=profile.priv_protocol.lower() if v3 and profile.priv_protocol else None,  # type: ignore[union-attr]
-        snmp_community=profile is not None and profile.version == "v2c",  # type: ignore[union-attr]
+        snmp_user=v3.user if v3 else None,
+        snmp_auth=(v3.auth_protocol or "SHA").lower() if v3 else None,
+        snmp_priv=v3.priv_protocol.lower() if v3 and v3.priv_protocol else None,
+        snmp_community=profile is not None and profile.version == "v2c",
         banner=f"Authorized access only - {inv.meta.title}. Activity is logged.",
-        admin_user=creds.username if creds else None,  # type: ignore[union-attr]
+        admin_user=creds.username if creds else None,
         vlans=_vlans(inv, device),
     )
 
