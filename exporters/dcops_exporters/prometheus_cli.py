@@ -12,7 +12,8 @@ from dcops_inventory.cli_common import inventory_option, load_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-OWNED_GLOBS = ("prometheus.yml", "prometheus-shard-*.yml", "targets/*.json")
+OWNED_GLOBS = ("prometheus.yml", "prometheus-shard-*.yml", "scrape-configs.yml", "scrape-configs-shard-*.yml",
+               "targets/*.json")
 
 
 @app.command()
@@ -28,18 +29,38 @@ def render(
     scrape_timeout: str | None = typer.Option(
         None, help="Override every scrape tier's timeout, the exporter's probe deadline; default: the "
                    "tier's timeout, else min(10s, interval)."),
+    fragment: bool = typer.Option(
+        False, "--fragment", help="Also write scrape-configs.yml (scrape-configs-shard-K.yml with --shards): only "
+                                  "the scrape_configs list, for an existing Prometheus."),
+    exporter_scheme: str | None = typer.Option(
+        None, help="http or https; default https when an --exporter-tls-* option is given, else http."),
+    exporter_tls_ca: str | None = typer.Option(
+        None, "--exporter-tls-ca", help="CA file that signed the exporter's certificate (tls_config.ca_file)."),
+    exporter_tls_server_name: str | None = typer.Option(
+        None, help="Name to expect in the exporter's certificate, when it is not the --exporter host."),
+    exporter_tls_cert_file: str | None = typer.Option(
+        None, help="Client certificate Prometheus presents (for client_auth_type RequireAndVerifyClientCert)."),
+    exporter_tls_key_file: str | None = typer.Option(None, help="Key of --exporter-tls-cert-file."),
+    exporter_basic_auth_user: str | None = typer.Option(None, help="Basic auth user name for the exporter."),
+    exporter_basic_auth_password_file: str | None = typer.Option(
+        None, help="File holding that user's password (basic_auth.password_file); the password itself is "
+                   "never written into the config."),
 ) -> None:
     """Render Prometheus config from the inventory: same inventory, byte-identical output.
 
     One probe job per module and interval (dcops_if_mib_15s, ...), from the inventory's scrape_tiers.
     """
+    from dcops_exporters.prometheus_access import ExporterAccess
     from dcops_exporters.prometheus_render import RenderOptions
     from dcops_exporters.prometheus_render import render as render_files
 
     inv = load_or_exit(inventory)
     try:
+        access = ExporterAccess(exporter_scheme, exporter_tls_ca, exporter_tls_server_name, exporter_tls_cert_file,
+                                exporter_tls_key_file, exporter_basic_auth_user, exporter_basic_auth_password_file)
         opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
-                             scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)
+                             scrape_interval=scrape_interval, scrape_timeout=scrape_timeout, access=access,
+                             fragment=fragment)
         files = render_files(inv, opts)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
