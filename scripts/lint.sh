@@ -3,7 +3,7 @@
 # import-layer contracts of pyproject.toml (the inventory imports nothing derived from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab bench tests scripts
+.venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab availability bench tests scripts
 .venv/bin/lint-imports
 # Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its
 # records; the CLI, the stacks and the Ansible layer with mypy's defaults plus untyped bodies.
