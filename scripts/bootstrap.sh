@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(prometheus prometheus-snmp-exporter openssh-server openssh-client git iproute2 python3-venv)
+APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter openssh-server openssh-client git iproute2 python3-venv)
 # The venv is built on Debian's Python when there is one: lab daemons (snmpsim) drop root
 # and must be able to read the interpreter, which a Python under /root is not.
 PYTHON=${DCOPS_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 )}
@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts packaged daemons on install where it can; dcops starts its own copies.
-  for svc in prometheus prometheus-snmp-exporter ssh; do
+  for svc in prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter ssh; do
     command -v systemctl >/dev/null 2>&1 && systemctl stop "$svc" >/dev/null 2>&1 || true
   done
 fi

@@ -13,6 +13,14 @@ tier. Each probe job also sets a `module` label, so queries and alerts can selec
 module without knowing the intervals. With `shards > 1` every shard gets its own config
 that keeps the devices whose `hashmod` of the device name equals its number: disjoint
 and together complete, as Prometheus itself computes it.
+
+`render_rules()` returns the rules and Alertmanager config (`rules/dcops-*.yml`,
+`alertmanager.yml`) that dcops_slo derives from the inventory's goals and redundancy
+groups, told what this config measures through a `MonitoredView`. A single
+Prometheus loads them (`rule_files`) and sends alerts to `--alertmanager`. Shards do not:
+a shard sees part of a redundancy group or of a service's components, so its rules would
+report members missing that another shard scrapes. With shards, load `rules/` into the
+ruler of the store they remote_write to (Thanos Ruler, Mimir ruler).
 """
 
 from __future__ import annotations
@@ -23,16 +31,22 @@ from dataclasses import dataclass, field
 import yaml
 
 from dcops_exporters import DEFAULT_PORT
+from dcops_exporters.coverage import NODE_EXPORTER_PORT, runs_node_exporter
 from dcops_exporters.modules import MODULES, load_builtin_modules
 from dcops_exporters.prometheus_access import ExporterAccess
 from dcops_exporters.targets import InventoryIndex
-from dcops_inventory import Inventory
+from dcops_inventory import AddressMap, Inventory, UnsafeTargetError, resolve_endpoint
+from dcops_inventory.endpoints import lab_only
 from dcops_inventory.models import ScrapeTier
 from dcops_inventory.models.monitoring import DEFAULT_TIMEOUT_MS, duration_ms, format_duration
+from dcops_slo import MonitoredView, RuleOptions, render_alertmanager, render_rule_files
+from dcops_slo.options import DEFAULT_ALERTMANAGER
 
 load_builtin_modules()
 
 SCRAPED_STATUSES = ("active",)
+EXPORTER_JOB = "dcops_exporter"  # the dcops exporter's own /metrics
+TEXTFILE_JOB = "dcops_textfile"  # node_exporter serving the Ansible textfiles (--textfile-exporter)
 
 
 @dataclass(frozen=True)
@@ -49,13 +63,24 @@ class RenderOptions:
     access: ExporterAccess = field(default_factory=ExporterAccess)
     # also write scrape-configs.yml: only the scrape_configs, for an existing Prometheus
     fragment: bool = False
+    # where the lab's node_exporters listen ("http" service per device); None: the
+    # inventory's management address, port 9100 (see node_jobs for lab-only mode)
+    node_addresses: AddressMap | None = None
+    # where Prometheus sends alerts (alerting.alertmanagers)
+    alertmanager: str = DEFAULT_ALERTMANAGER
+    # node_exporter whose textfile collector reads the Ansible metrics (job dcops_textfile); None: no job
+    textfile_exporter: str | None = None
+    # rule profile, runbook base URL, notification webhooks (dcops_slo)
+    rules: RuleOptions = field(default_factory=RuleOptions)
 
     def __post_init__(self):
         if self.shards < 1:
             raise ValueError(f"--shards must be at least 1, got {self.shards}")
-        host, sep, port = self.exporter.rpartition(":")
-        if not host or not sep or not port.isdigit() or "/" in self.exporter:
-            raise ValueError(f"--exporter must be HOST:PORT, got {self.exporter!r}")
+        for option, address in (("--exporter", self.exporter), ("--alertmanager", self.alertmanager),
+                                ("--textfile-exporter", self.textfile_exporter)):
+            host, sep, port = (address or "h:1").rpartition(":")
+            if not host or not sep or not port.isdigit() or "/" in (address or ""):
+                raise ValueError(f"{option} must be HOST:PORT, got {address!r}")
         for url in self.remote_write:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"--remote-write must be an http(s) URL, got {url!r}")
@@ -132,6 +157,8 @@ def probe_jobs(inv: Inventory, opts: RenderOptions, index: InventoryIndex | None
         for name in module_targets(inv, index, module):
             tier = inv.scrape_tier_of(inv.device(name))
             interval, timeout = opts.scrape_settings(tier)
+            if not opts.scrape_interval:  # a module may ask for no faster than its minimum
+                interval = max(interval, MODULES[module].min_interval_ms)
             timeouts, targets, tiers = groups.setdefault((module, interval), (set(), [], set()))
             timeouts.add(timeout)
             targets.append(name)
@@ -140,6 +167,64 @@ def probe_jobs(inv: Inventory, opts: RenderOptions, index: InventoryIndex | None
     # inventory loaded without checks.
     return [ProbeJob(module, interval, max(timeouts), tuple(targets), tuple(sorted(tiers)))
             for (module, interval), (timeouts, targets, tiers) in sorted(groups.items())]
+
+
+@dataclass(frozen=True)
+class NodeJob:
+    """Linux servers scraped directly by Prometheus on their node_exporter (no dcops exporter)."""
+
+    interval_ms: int
+    timeout_ms: int
+    targets: tuple[tuple[str, str], ...]  # (device, host:port), sorted
+
+    @property
+    def job_name(self) -> str:
+        return f"dcops_node_{format_duration(self.interval_ms)}"
+
+    @property
+    def targets_file(self) -> str:
+        return f"targets/node_{format_duration(self.interval_ms)}.json"
+
+
+def node_jobs(inv: Inventory, opts: RenderOptions) -> list[NodeJob]:
+    """node_exporter targets (coverage.runs_node_exporter) by scrape interval.
+
+    Addresses go through the one resolver: the lab map when given. Under DCOPS_LAB_ONLY
+    without a map, a production address is never written into a config a lab Prometheus
+    could load: those targets are left out (tests render MTPE that way)."""
+    groups: dict[int, tuple[set[int], list[tuple[str, str]]]] = {}
+    for dev in sorted(inv.devices, key=lambda d: d.name):
+        if dev.status not in SCRAPED_STATUSES or not runs_node_exporter(dev) or not dev.mgmt_ip:
+            continue
+        try:
+            ep = resolve_endpoint(dev.name, inv.mgmt_address(dev, "primary"), "http", opts.node_addresses)
+        except UnsafeTargetError:
+            if opts.node_addresses is None and lab_only():
+                continue
+            raise
+        port = ep.port if opts.node_addresses is not None else NODE_EXPORTER_PORT
+        interval, timeout = opts.scrape_settings(inv.scrape_tier_of(dev))
+        timeouts, targets = groups.setdefault(interval, (set(), []))
+        timeouts.add(timeout)
+        targets.append((dev.name, f"{ep.host}:{port}"))
+    return [NodeJob(interval, max(timeouts), tuple(targets)) for interval, (timeouts, targets) in sorted(groups.items())]
+
+
+def node_targets_file(inv: Inventory, job: NodeJob) -> bytes:
+    entries = [{"targets": [address], "labels": {**target_labels(inv, name), "instance": name}}
+               for name, address in job.targets]
+    return (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _node_job(job: NodeJob, opts: RenderOptions, shard: int | None) -> dict:
+    relabel = [] if shard is None else [
+        {"source_labels": ["instance"], "modulus": opts.shards, "target_label": "__tmp_shard", "action": "hashmod"},
+        {"source_labels": ["__tmp_shard"], "regex": str(shard), "action": "keep"},
+    ]
+    return {"job_name": job.job_name, "scrape_interval": format_duration(job.interval_ms),
+            "scrape_timeout": format_duration(job.timeout_ms),
+            "file_sd_configs": [{"files": [job.targets_file], "refresh_interval": "1m"}],
+            **({"relabel_configs": relabel} if relabel else {})}
 
 
 def target_labels(inv: Inventory, name: str) -> dict[str, str]:
@@ -204,13 +289,20 @@ def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None,
             "evaluation_interval": format_duration(interval),
             "external_labels": external,
         },
-        "rule_files": ["rules/*.yml"],
         "scrape_configs": [
-            {"job_name": "dcops_exporter", **opts.access.job_fields(),
+            {"job_name": EXPORTER_JOB, **opts.access.job_fields(),
              "static_configs": [{"targets": [opts.exporter]}]},
             *[_job(j, opts, shard) for j in jobs],
+            *[_node_job(j, opts, shard) for j in node_jobs(inv, opts)],
         ],
     }
+    if opts.textfile_exporter and shard in (None, 0):  # one shard is enough to read one textfile directory
+        config["scrape_configs"].append({"job_name": TEXTFILE_JOB,
+                                         "static_configs": [{"targets": [opts.textfile_exporter]}]})
+    if shard is None:  # shards: rules belong to the ruler of the store they write to (module docstring)
+        config = {"global": config["global"], "rule_files": ["rules/*.yml"],
+                  "alerting": {"alertmanagers": [{"static_configs": [{"targets": [opts.alertmanager]}]}]},
+                  "scrape_configs": config["scrape_configs"]}
     if opts.remote_write:
         config["remote_write"] = [{"url": url} for url in opts.remote_write]
     header = (f"# Generated by `dcops prometheus render` from inventory {inv.meta.name}; do not edit.\n"
@@ -220,9 +312,30 @@ def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None,
     return (header + yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=1000)).encode()
 
 
+def monitored_view(inv: Inventory, opts: RenderOptions, jobs: list[ProbeJob]) -> MonitoredView:
+    """What the config measures, for dcops_slo: probed devices, node_exporter hosts, wan circuits."""
+    modules: dict[str, set[str]] = {}
+    for job in jobs:
+        for name in job.targets:
+            modules.setdefault(name, set()).add(job.module)
+    direct = {name: job.job_name for job in node_jobs(inv, opts) for name, _ in job.targets}
+    circuits = {c.name: device for device, terminated in InventoryIndex.build(inv).circuits.items()
+                if "wan" in modules.get(device, ()) for c in terminated}
+    exporter_jobs = (EXPORTER_JOB, TEXTFILE_JOB) if opts.textfile_exporter else (EXPORTER_JOB,)
+    return MonitoredView({n: tuple(sorted(m)) for n, m in sorted(modules.items())}, direct, circuits, exporter_jobs)
+
+
+def render_rules(inv: Inventory, opts: RenderOptions) -> dict[str, bytes]:
+    """`rules/dcops-*.yml` and `alertmanager.yml` for what render() makes Prometheus scrape."""
+    files = render_rule_files(inv, monitored_view(inv, opts, probe_jobs(inv, opts)), opts.rules)
+    files["alertmanager.yml"] = render_alertmanager(inv, opts.rules)
+    return files
+
+
 def render(inv: Inventory, opts: RenderOptions) -> dict[str, bytes]:
     jobs = probe_jobs(inv, opts)
     files: dict[str, bytes] = {job.targets_file: targets_file(inv, job.targets) for job in jobs}
+    files.update({job.targets_file: node_targets_file(inv, job) for job in node_jobs(inv, opts)})
     if opts.shards == 1:
         files["prometheus.yml"] = prometheus_config(inv, opts, None, jobs)
         if opts.fragment:
@@ -234,6 +347,7 @@ def render(inv: Inventory, opts: RenderOptions) -> dict[str, bytes]:
                 files[f"scrape-configs-shard-{k}.yml"] = scrape_configs_fragment(
                     files[f"prometheus-shard-{k}.yml"], k, opts)
     return files
+
 
 def scrape_configs_fragment(config: bytes, shard: int | None, opts: RenderOptions) -> bytes:
     """The `scrape_configs` of a rendered config alone, for a Prometheus that already has

@@ -76,7 +76,7 @@ def test_wan_probe_exposes_traffic_against_the_contracted_capacity(exporter):
 
 @pytest.mark.parametrize("params,reason,text", [
     ({"target": "nope", "module": "if_mib"}, "unknown_target", "unknown target 'nope'"),
-    ({"target": "sc-edge-01", "module": "nope"}, "unknown_module", "valid: if_mib, wan"),
+    ({"target": "sc-edge-01", "module": "nope"}, "unknown_module", "valid: cooling, health, host, if_mib, storage, ups, wan"),
     ({"target": "sc-edge-01", "module": "wan"}, "unsupported_target", "terminates no circuit"),
     ({"module": "if_mib"}, "missing_target", "'target' parameter"),
 ])

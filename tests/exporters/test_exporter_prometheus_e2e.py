@@ -34,15 +34,15 @@ def wait_for(url: str, promql: str, ok, timeout: float = 45.0) -> list[dict]:
 def test_prometheus_scrapes_every_lab_target_successfully(lab_inventory, tmp_path):
     with start_monitoring_lab(lab_inventory, tmp_path, scrape_interval="2s", scrape_timeout="2s") as lab:
         expected = {(job, name) for job, names in lab.targets.items() for name in names}
-        assert len(expected) == 9
-        assert set(lab.targets) == {"dcops_if_mib_2s", "dcops_wan_2s"}  # the override collapses every tier
+        assert len(expected) == 17  # 8 if_mib, 1 wan, 8 health (the switches, router and firewall)
+        assert set(lab.targets) == {"dcops_if_mib_2s", "dcops_wan_2s", "dcops_health_2s"}  # one job per module
         url = lab.prometheus.url
         ok = wait_for(url, "dcops_probe_success == 1",
                       lambda r: {(s["metric"]["job"], s["metric"]["instance"]) for s in r} >= expected)
         succeeded = {(s["metric"]["job"], s["metric"]["instance"]) for s in ok}
         assert succeeded == expected, f"not succeeding: {expected - succeeded}"
         # target labels come from file_sd, not from the exporter
-        core = next(s["metric"] for s in ok if s["metric"]["instance"] == "sc-core-01")
+        core = next(s["metric"] for s in ok if s["metric"]["instance"] == "sc-core-01" and s["metric"]["module"] == "if_mib")
         assert (core["site"], core["role"], core["redundancy_group"]) == ("sc", "core_switch", "sc-core")
         assert (core["module"], core["scrape_tier"]) == ("if_mib", "default")
         rates = wait_for(url, "sum by (instance) (rate(dcops_interface_receive_bytes_total[10s])) > 0",

@@ -33,7 +33,12 @@ def test_mtpe_targets_cover_every_active_network_device_once(mtpe):
     wan = targets(files, "targets/wan_15s.json")
     circuits = {c.device for c in mtpe.circuits if c.device and c.kind in DATA_CIRCUIT_KINDS and c.status == "active"}
     assert set(wan) == circuits
-    assert sorted(files) == ["prometheus.yml", "targets/if_mib_15s.json", "targets/if_mib_60s.json", "targets/wan_15s.json"]
+    # the device-family modules (health every 60 s at most); node_exporter targets are left
+    # out under DCOPS_LAB_ONLY without a lab address for them (see test_module_coverage)
+    assert sorted(f for f in files if f == "prometheus.yml" or f.startswith("targets/")) == [
+        "prometheus.yml", "targets/cooling_60s.json", "targets/health_60s.json", "targets/host_60s.json",
+        "targets/if_mib_15s.json", "targets/if_mib_60s.json", "targets/storage_60s.json", "targets/ups_60s.json",
+        "targets/wan_15s.json"]
     assert render(mtpe, RenderOptions()) == files
 
 
@@ -46,6 +51,8 @@ def test_mtpe_jobs_follow_the_scrape_tiers(mtpe):
         "dcops_if_mib_15s": ("15s", "10s", "targets/if_mib_15s.json", "if_mib"),
         "dcops_if_mib_60s": ("60s", "10s", "targets/if_mib_60s.json", "if_mib"),
         "dcops_wan_15s": ("15s", "10s", "targets/wan_15s.json", "wan"),
+        **{f"dcops_{m}_60s": ("60s", "10s", f"targets/{m}_60s.json", m)
+           for m in ("cooling", "health", "host", "storage", "ups")},
     }
     assert config["global"] == {"scrape_interval": "15s", "scrape_timeout": "10s", "evaluation_interval": "15s",
                                 "external_labels": {"dcops_inventory": "mtpe"}}
@@ -63,16 +70,17 @@ def test_override_puts_every_tier_in_one_job_per_module(mtpe):
     files = render(mtpe, RenderOptions(scrape_interval="2s", scrape_timeout="2s"))
     config = yaml.safe_load(files["prometheus.yml"])
     jobs = {j["job_name"]: (j["scrape_interval"], j["scrape_timeout"]) for j in config["scrape_configs"][1:]}
-    assert jobs == {"dcops_if_mib_2s": ("2s", "2s"), "dcops_wan_2s": ("2s", "2s")}
+    assert jobs == {f"dcops_{m}_2s": ("2s", "2s") for m in ("cooling", "health", "host", "if_mib", "storage", "ups", "wan")}
     assert len(targets(files, "targets/if_mib_2s.json")) == 178
     assert (config["global"]["scrape_interval"], config["global"]["evaluation_interval"]) == ("2s", "2s")
     # an interval alone: the timeout is min(10s, interval); a timeout alone keeps each tier's interval
     only_interval = yaml.safe_load(render(mtpe, RenderOptions(scrape_interval="1m"))["prometheus.yml"])
     assert [(j["job_name"], j["scrape_timeout"]) for j in only_interval["scrape_configs"][1:]] == [
-        ("dcops_if_mib_60s", "10s"), ("dcops_wan_60s", "10s")]
+        (f"dcops_{m}_60s", "10s") for m in ("cooling", "health", "host", "if_mib", "storage", "ups", "wan")]
     only_timeout = yaml.safe_load(render(mtpe, RenderOptions(scrape_timeout="5s"))["prometheus.yml"])
     assert [(j["job_name"], j["scrape_timeout"]) for j in only_timeout["scrape_configs"][1:]] == [
-        ("dcops_if_mib_15s", "5s"), ("dcops_if_mib_60s", "5s"), ("dcops_wan_15s", "5s")]
+        ("dcops_cooling_60s", "5s"), ("dcops_health_60s", "5s"), ("dcops_host_60s", "5s"), ("dcops_if_mib_15s", "5s"),
+        ("dcops_if_mib_60s", "5s"), ("dcops_storage_60s", "5s"), ("dcops_ups_60s", "5s"), ("dcops_wan_15s", "5s")]
     with pytest.raises(ValueError, match="--scrape-timeout 20s is longer than the 15s interval of scrape tier 'network-core'"):
         render(mtpe, RenderOptions(scrape_timeout="20s"))
 

@@ -43,7 +43,9 @@ def test_rerender_with_fewer_shards_removes_stale_configs(tmp_path):
 def test_targets_carry_inventory_labels_and_skip_unscrapable_devices(lab_inventory):
     files = render(lab_inventory, RenderOptions())
     # the lab inventory declares no scrape tiers: everything in the fallback 30s tier
-    assert sorted(f for f in files if f.startswith("targets/")) == ["targets/if_mib_30s.json", "targets/wan_30s.json"]
+    # health is probed every 60 s at most (its min_interval), whatever the tier
+    assert sorted(f for f in files if f.startswith("targets/")) == [
+        "targets/health_60s.json", "targets/if_mib_30s.json", "targets/wan_30s.json"]
     if_mib = json.loads(files["targets/if_mib_30s.json"])
     by_name = {e["targets"][0]: e["labels"] for e in if_mib}
     assert all(len(e["targets"]) == 1 for e in if_mib)
@@ -60,8 +62,9 @@ def test_inventory_without_tiers_renders_one_30s_job_per_module(lab_inventory):
 
     config = yaml.safe_load(render(lab_inventory, RenderOptions())["prometheus.yml"])
     jobs = {j["job_name"]: j for j in config["scrape_configs"]}
-    assert list(jobs) == ["dcops_exporter", "dcops_if_mib_30s", "dcops_wan_30s"]
-    assert [(j["scrape_interval"], j["scrape_timeout"]) for j in list(jobs.values())[1:]] == [("30s", "10s")] * 2
+    assert list(jobs) == ["dcops_exporter", "dcops_health_60s", "dcops_if_mib_30s", "dcops_wan_30s"]
+    assert [(j["scrape_interval"], j["scrape_timeout"]) for j in list(jobs.values())[1:]] == [
+        ("60s", "10s"), ("30s", "10s"), ("30s", "10s")]
     assert (config["global"]["scrape_interval"], config["global"]["scrape_timeout"]) == ("30s", "10s")
     assert jobs["dcops_wan_30s"]["file_sd_configs"] == [{"files": ["targets/wan_30s.json"], "refresh_interval": "1m"}]
     assert {"target_label": "module", "replacement": "wan"} in jobs["dcops_wan_30s"]["relabel_configs"]

@@ -34,8 +34,9 @@ def active_targets(url: str, discovered: int, timeout: float = 30) -> set[tuple[
 
 
 @pytest.mark.parametrize("which, jobs, targets", [
-    ("lab", {"dcops_if_mib_30s", "dcops_wan_30s"}, 9),  # 8 if_mib devices + 1 WAN router, no scrape tiers
-    ("mtpe", {"dcops_if_mib_15s", "dcops_if_mib_60s", "dcops_wan_15s"}, 179),  # three jobs from the tiers
+    ("lab", {"dcops_if_mib_30s", "dcops_wan_30s", "dcops_health_60s"}, 17),  # 8 if_mib + 1 WAN + 8 health
+    ("mtpe", {"dcops_if_mib_15s", "dcops_if_mib_60s", "dcops_wan_15s", "dcops_cooling_60s", "dcops_health_60s",
+              "dcops_host_60s", "dcops_storage_60s", "dcops_ups_60s"}, 407),  # if_mib/wan by tier, the families at 60 s
 ])
 def test_shards_are_disjoint_and_complete(lab_inventory, tmp_path, which, jobs, targets):
     inv = lab_inventory if which == "lab" else load_inventory()

@@ -139,4 +139,4 @@ def index_label(index: tuple[int, ...]) -> str:
 
 
 def load_builtin_modules() -> None:
-    from dcops_exporters.modules import if_mib, wan  # noqa: F401  (they register themselves)
+    from dcops_exporters.modules import cooling, health, host, if_mib, storage, ups, wan  # noqa: F401  (they register themselves)

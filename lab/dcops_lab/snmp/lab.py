@@ -55,6 +55,7 @@ PROCESS_USER, PROCESS_GROUP = "nobody", "nogroup"
 USM_AUTH = {"MD5": "MD5", "SHA": "SHA", "SHA256": "SHA256", "SHA512": "SHA512"}
 USM_PRIV = {"DES": "DES", "AES": "AES", "AES256": "AES256"}
 V3_DATA_FILE = "self.snmprec"  # the empty context name
+VARIATION_MODULE = Path(__file__).parent / "variation" / "dcopsvalue.py"  # readings that move (families.py)
 
 
 class SnmpLabError(RuntimeError):
@@ -90,6 +91,11 @@ class SnmpLab:
     communities: dict[str, str] = field(repr=False, default_factory=dict)
     usm_users: dict[str, LabUsmUser] = field(repr=False, default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def data_file(self, device: str) -> Path:
+        """The `.snmprec` the device's agent answers from (its name is the community)."""
+        name = V3_DATA_FILE if device in self.usm_users else f"{self.communities[device]}.snmprec"
+        return self.datadir / "data" / device / name
 
     def stop(self, grace: float = 5.0) -> None:
         for proc in self.processes:
@@ -253,6 +259,9 @@ def start_snmp_lab(
     workers = max(1, min(workers or min(4, os.cpu_count() or 1), len(names)))
 
     datadir = Path(tempfile.mkdtemp(prefix="dcops-snmplab-", dir="/tmp"))
+    # snmpsim looks for variation modules in $HOME/.snmpsim/variation; HOME is datadir
+    (datadir / ".snmpsim" / "variation").mkdir(parents=True)
+    shutil.copy(VARIATION_MODULE, datadir / ".snmpsim" / "variation" / VARIATION_MODULE.name)
     address_map = AddressMap(
         devices={n: {"snmp": Endpoint(LAB_HOST, ports[n])} for n in names}, source=f"snmp-lab:{datadir}"
     )

@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dcops_exporters.coverage import runs_node_exporter
 from dcops_exporters.prometheus_render import ProbeJob, RenderOptions, probe_jobs, render
 from dcops_exporters.render_files import write_tree
-from dcops_inventory import Inventory
+from dcops_inventory import AddressMap, Endpoint, Inventory
 from dcops_lab.snmp.lab import SnmpLab, start_snmp_lab
-from dcops_lab.snmp.services import Service, start_dcops_exporter, start_prometheus
+from dcops_lab.snmp.services import Service, start_dcops_exporter, start_node_exporter, start_prometheus
+from dcops_lab.snmp.wsapi import WsapiLab, start_wsapi_lab
 
 
 @dataclass
@@ -30,6 +32,8 @@ class MonitoringLab:
     prometheus: Service | None = None
     targets: dict[str, list[str]] = field(default_factory=dict)  # job -> device names
     jobs: list[ProbeJob] = field(default_factory=list)  # the rendered probe jobs, with their intervals
+    storage: WsapiLab | None = None  # the simulated arrays' REST API (storage module)
+    node_exporter: Service | None = None  # every Linux server's node_exporter, on loopback
 
     def devices_of(self, module: str) -> list[str]:
         """Every device a module probes, whatever its job (the module's jobs are disjoint)."""
@@ -45,9 +49,11 @@ class MonitoringLab:
         return max((job.timeout_ms for job in self.jobs), default=0) / 1000
 
     def stop(self) -> None:
-        for service in (self.prometheus, self.exporter):
+        for service in (self.prometheus, self.exporter, self.node_exporter):
             if service is not None:
                 service.stop()
+        if self.storage is not None:
+            self.storage.stop()
         self.snmp.stop()
 
     def __enter__(self) -> "MonitoringLab":
@@ -71,15 +77,26 @@ def start_monitoring_lab(inv: Inventory, workdir: str | Path, *, prometheus: boo
     targets = {job.job_name: list(job.targets) for job in jobs}
     devices = sorted({d for names in targets.values() for d in names})
     snmp, amap = start_snmp_lab(inv, devices, workdir / "snmp", workers=workers)
-    exporter = prom = None
+    lab = MonitoringLab(snmp, None, config_dir, None, targets, jobs)  # type: ignore[arg-type]
     try:
-        exporter = start_dcops_exporter(inv.root, amap, workdir, secret_env=snmp.env)
-        write_tree(config_dir, render(inv, replace(overrides, exporter=exporter.url.removeprefix("http://"))))
+        arrays = sorted(d for job in jobs if job.module == "storage" for d in job.targets)
+        if arrays:
+            lab.storage = start_wsapi_lab(inv, arrays, workdir / "wsapi")
+            amap = amap.merged(lab.storage.address_map)
+        # Linux servers are scraped by Prometheus on their node_exporter: in the lab all of
+        # them on one real node_exporter on loopback, never on an inventory address.
+        linux = sorted(d.name for d in inv.devices if d.status == "active" and d.mgmt_ip and runs_node_exporter(d))
+        if linux:
+            lab.node_exporter = start_node_exporter(workdir)
+            port = int(lab.node_exporter.url.rsplit(":", 1)[1])
+            overrides = replace(overrides, node_addresses=AddressMap(
+                devices={n: {"http": Endpoint("127.0.0.1", port)} for n in linux}, source="node-exporter-lab"))
+        env = {**snmp.env, **(lab.storage.env if lab.storage else {})}
+        lab.exporter = start_dcops_exporter(inv.root, amap, workdir, secret_env=env)
+        write_tree(config_dir, render(inv, replace(overrides, exporter=lab.exporter.url.removeprefix("http://"))))
         if prometheus:
-            prom = start_prometheus(config_dir / "prometheus.yml", workdir)
+            lab.prometheus = start_prometheus(config_dir / "prometheus.yml", workdir)
     except BaseException:
-        if exporter is not None:
-            exporter.stop()
-        snmp.stop()
+        lab.stop()
         raise
-    return MonitoringLab(snmp, exporter, config_dir, prom, targets, jobs)
+    return lab

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dcops_inventory import Inventory
 from dcops_inventory.models import Device, Interface
+from dcops_lab.snmp.families import Fault, family_records
 
 SYSTEM = "1.3.6.1.2.1.1"
 IF_NUMBER = "1.3.6.1.2.1.2.1.0"
@@ -110,8 +111,9 @@ def _growing(tag: int, initial: int, rate: float, wrap_max: int | None = None) -
     return f"{tag}:numeric|{spec}"
 
 
-def render_snmprec(inv: Inventory, device: Device) -> str:
-    """The `.snmprec` text of one device (sorted by OID, as snmpsim requires)."""
+def render_snmprec(inv: Inventory, device: Device, fault: Fault | None = None) -> str:
+    """The `.snmprec` text of one device (sorted by OID, as snmpsim requires): the system
+    group, IF-MIB, and its family's MIBs (families.py), with `fault` applied."""
     dtype = inv.device_type_of(device)
     lines = [
         f"{SYSTEM}.1.0|{_text(f'{dtype.manufacturer} {dtype.model} (dcops lab)')}",
@@ -142,6 +144,7 @@ def render_snmprec(inv: Inventory, device: Device) -> str:
             f"{IFX_ENTRY}.15.{i}|66|{p.speed_mbps}",
             f"{IFX_ENTRY}.18.{i}|{_text(p.alias)}",
         ]
+    lines += family_records(inv, device, fault)
     lines.sort(key=_oid_key)
     return "\n".join(lines) + "\n"
 

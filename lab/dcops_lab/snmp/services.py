@@ -119,6 +119,22 @@ def start_dcops_exporter(inventory: str | Path | None, address_map: AddressMap, 
     return service
 
 
+def start_node_exporter(logdir: str | Path, port: int | None = None) -> Service:
+    """Debian's prometheus-node-exporter on loopback: the lab's Linux servers all map to it
+    (one process is enough to prove the rendered file_sd reaches a real node_exporter).
+    Only the collectors an operator reads for a server's health, to keep its CPU small."""
+    binary = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
+    if binary is None:
+        raise ServiceError("node_exporter not found (Debian package `prometheus-node-exporter`)")
+    port = port or free_tcp_port()
+    cmd = [binary, f"--web.listen-address={LOOPBACK}:{port}", "--collector.disable-defaults",
+           *(f"--collector.{c}" for c in ("cpu", "meminfo", "loadavg", "filesystem", "time", "uname"))]
+    proc, log = _spawn(f"node-exporter-{port}", cmd, Path(logdir))
+    service = Service("node_exporter", proc, f"http://{LOOPBACK}:{port}", log)
+    wait_http(service, "/metrics")
+    return service
+
+
 def start_prometheus(config: str | Path, logdir: str | Path, port: int | None = None) -> Service:
     """Debian's Prometheus in the foreground with a throw-away TSDB."""
     binary = shutil.which("prometheus")
