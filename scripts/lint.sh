@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab availability bench tests scripts
 .venv/bin/lint-imports
 # Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its
-# records; the CLI, the stacks and the Ansible layer with mypy's defaults plus untyped bodies.
-.venv/bin/mypy -p dcops_inventory -p dcops -p dcops_stacks -p dcops_ansible
+# records; the CLI, the stacks, the Ansible layer and the availability report with mypy's defaults
+# plus untyped bodies.
+.venv/bin/mypy -p dcops_inventory -p dcops -p dcops_stacks -p dcops_ansible -p dcops_availability

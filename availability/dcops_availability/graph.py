@@ -157,9 +157,11 @@ class DiagramBuilder:
         while current is not None and current not in seen:
             seen.add(current)
             party = self.inv.get("external_parties", current)
-            chain.append(self._cached(f"external:{current}",
-                                      lambda p=party: _leaf(f"external:{p.name}", p.name, f"external {p.kind}",
-                                                            party_figure(p))))
+            key = f"external:{party.name}"
+            block = self._blocks.get(key)
+            if block is None:
+                block = self._blocks[key] = _leaf(key, party.name, f"external {party.kind}", party_figure(party))
+            chain.append(block)
             current = party.via
         return chain
 

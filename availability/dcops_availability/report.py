@@ -153,11 +153,12 @@ def render_table(report: Report, top: int = 3, width: int | None = None) -> str:
         table.add_row(*row)
     if width is None:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else TABLE_WIDTH
-    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
     console.print(table)
     for line in _summary(report):
-        console.print(line, soft_wrap=True)
-    return console.file.getvalue()
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+    return buffer.getvalue()
 
 
 def _summary(report: Report) -> list[str]:
