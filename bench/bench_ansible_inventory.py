@@ -3,7 +3,8 @@ a static YAML inventory, both via `ansible-inventory --list`, in the same run.
 
     python bench/bench_ansible_inventory.py [--vms 30000] [--devices 1000]
 
-Builds a synthetic dcops inventory (valid: it loads through the strict loader), renders
+Builds a synthetic dcops inventory with the shared generator (`dcops_lab.synthetic`: valid,
+it loads through the strict loader), renders
 the plugin's own view of it as a static YAML inventory, then times each source with
 ansible-inventory (best of --repeat runs) and prints the numbers. Nothing is contacted.
 """
@@ -11,7 +12,6 @@ ansible-inventory (best of --repeat runs) and prints the numbers. Nothing is con
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import subprocess
@@ -23,33 +23,6 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def synthetic_inventory(root: Path, devices: int, vms: int) -> None:
-    net = ipaddress.ip_network("10.64.0.0/15")
-    hosts = net.hosts()
-    doc = {
-        "meta": {"name": "bench", "title": "Synthetic inventory for the plugin benchmark"},
-        "sites": [{"name": f"s{i}", "title": f"Site {i}", "role": "office", "status": "active",
-                   "provenance": "assumption"} for i in range(4)],
-        "vrfs": [{"name": "mgmt", "provenance": "assumption"}],
-        "prefixes": [{"prefix": str(net), "vrf": "mgmt", "role": "mgmt", "provenance": "assumption"}],
-        "device_types": [{"name": "sw", "manufacturer": "Cisco", "model": "C9300-48P", "u_height": 0,
-                          "provenance": "assumption"}],
-        "secrets": [{"name": "pw", "kind": "env", "ref": "BENCH_PW"}],
-        "credentials": [{"name": "admin", "username": "admin", "password_secret": "pw"}],
-        "software": [{"name": "rhel-8", "title": "RHEL 8", "category": "operating_system", "install_count": vms,
-                      "provenance": "assumption"}],
-        "clusters": [{"name": f"c{i}", "site": f"s{i % 4}", "provenance": "assumption"} for i in range(20)],
-        "devices": [{"name": f"s{i % 4}-edge-{i:05d}", "role": "edge_switch", "device_type": "sw", "site": f"s{i % 4}",
-                     "platform": "cisco_ios", "serial": f"FOC{i:08d}", "mgmt_ip": f"{next(hosts)}/15",
-                     "credentials": "admin", "provenance": "assumption"} for i in range(devices)],
-        "vms": [{"name": f"vm-{i:05d}", "cluster": f"c{i % 20}", "vcpus": 2, "memory_gb": 8, "disk_gb": 80,
-                 "os": "rhel-8", "platform": "linux", "role": "app", "mgmt_ip": f"{next(hosts)}/15",
-                 "credentials": "admin", "provenance": "assumption"} for i in range(vms)],
-    }
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "inventory.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 def static_yaml(view: dict) -> dict:
@@ -83,13 +56,14 @@ def main() -> int:
 
     from dcops_ansible.hostvars import build_view
     from dcops_inventory import load_inventory
+    from dcops_lab.synthetic import generate
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("DCOPS_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
     with tempfile.TemporaryDirectory(prefix="dcops-bench-inv-") as tmp:
         tmp = Path(tmp)
-        synthetic_inventory(tmp / "inv", args.devices, args.vms)
+        generate(args.devices, tmp / "inv", vms=args.vms)
         t0 = time.perf_counter()
         inv = load_inventory(tmp / "inv")
         load_s = time.perf_counter() - t0

@@ -113,8 +113,7 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    sys.path.insert(0, str(HERE))
-    from gen_inventory import generate
+    from dcops_lab.synthetic import generate
 
     # Wall times suffer when other work shares the CPUs: the load average and the CPU time of
     # each load are printed so a reader can tell contention from a regression.

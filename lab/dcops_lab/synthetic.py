@@ -1,6 +1,8 @@
 """Synthetic inventories of any size, shaped like a real data center, for benchmarks and tests.
 
-    python bench/gen_inventory.py 50000 /tmp/inv50k      # writes YAML that load_inventory accepts
+    python -m dcops_lab.synthetic 50000 /tmp/inv50k [--vms N]   # writes YAML that load_inventory accepts
+
+The one generator every benchmark and test uses (`from dcops_lab.synthetic import generate`).
 
 Why synthetic: the MTPE inventory is ~300 devices; the loader, checks and query views must
 stay fast for a site a hundred times that size, and a reproducible generator (seeded) is the
@@ -118,8 +120,11 @@ class _Site:
         return f"{net.network_address + n}/{net.prefixlen}"
 
 
-def generate(n_devices: int, out_dir: str | Path, seed: int = 1) -> dict[str, int]:
-    """Write an inventory of exactly `n_devices` devices to `out_dir`; returns record counts."""
+def generate(n_devices: int, out_dir: str | Path, seed: int = 1, vms: int | None = None) -> dict[str, int]:
+    """Write an inventory of exactly `n_devices` devices and `vms` VMs (default: as many as
+    devices) to `out_dir`; returns record counts."""
+    if vms is not None and vms < 0:
+        raise ValueError("vms must be >= 0")
     if n_devices < 20:
         raise ValueError("need at least 20 devices (two sites of cores, a pod and a rack)")
     rnd = random.Random(seed)
@@ -162,7 +167,7 @@ def generate(n_devices: int, out_dir: str | Path, seed: int = 1) -> dict[str, in
     for site, n_site in zip(sites.values(), per_site):
         _write_site(out, site, n_site, rnd, common, counts, all_clusters)
     vm_names: list[str] = []
-    _write_vms(out, common, all_clusters, n_devices, rnd, counts, vm_names, sites)
+    _write_vms(out, common, all_clusters, n_devices if vms is None else vms, rnd, counts, vm_names, sites)
     _write_services(out, common, vm_names, rnd)
     for key, value in common.items():
         if isinstance(value, list):
@@ -345,8 +350,9 @@ def main() -> None:
     parser.add_argument("devices", type=int, help="number of devices")
     parser.add_argument("out", type=Path, help="directory to write (created)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--vms", type=int, default=None, help="number of VMs (default: as many as devices)")
     args = parser.parse_args()
-    counts = generate(args.devices, args.out, args.seed)
+    counts = generate(args.devices, args.out, args.seed, vms=args.vms)
     print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 
 

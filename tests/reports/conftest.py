@@ -3,9 +3,7 @@ connection, the benchmark generator (imported from bench/), and the `dcops repor
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,13 +48,10 @@ def small_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def gen():
-    """bench/gen_inventory.py as a module (bench/ is scripts, not a package)."""
-    path = REPO / "bench" / "gen_inventory.py"
-    spec = importlib.util.spec_from_file_location("dcops_bench_gen_inventory", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The synthetic-inventory generator the benchmarks use."""
+    from dcops_lab import synthetic
+
+    return synthetic
 
 
 @pytest.fixture(scope="session")
