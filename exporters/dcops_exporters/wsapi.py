@@ -34,6 +34,9 @@ class WsapiClient:
     password: str = field(repr=False)
     timeout: float = 5.0
     sessions: dict[str, str] = field(default_factory=dict, repr=False)  # base_url -> session key
+    # kept-alive HTTPS connections per array (shared across probes like the keys): one TLS
+    # handshake per array instead of one per request
+    connections: dict[str, requests.Session] = field(default_factory=dict, repr=False)
     requests_sent: int = 0
 
     async def get(self, path: str) -> dict:
@@ -71,7 +74,8 @@ class WsapiClient:
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
         self.requests_sent += 1
         try:
-            return requests.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+            http = self.connections.setdefault(self.base_url, requests.Session())
+            return http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         except requests.exceptions.SSLError:
             raise WsapiError("TLS verification failed (set REQUESTS_CA_BUNDLE to the array's CA)") from None
         except requests.exceptions.Timeout:

@@ -88,9 +88,9 @@ class Storage(Module):
         port = endpoint.port if ctx.address_map is not None else DEFAULT_PORT
         creds = inv.get("credentials", ctx.device.credentials)
         password = resolve_secret(inv, creds.password_secret, ctx.vault_vars)
-        sessions = ctx.state.setdefault("wsapi_sessions", {})
         return WsapiClient(f"https://{endpoint.host}:{port}", creds.username, password,
-                           timeout=max(0.5, ctx.timeout / 2), sessions=sessions)
+                           timeout=max(0.5, ctx.timeout / 2), sessions=ctx.state.setdefault("wsapi_sessions", {}),
+                           connections=ctx.state.setdefault("wsapi_connections", {}))
 
     async def collect(self, ctx: ProbeContext) -> list[Metric]:
         api = self.client(ctx)
