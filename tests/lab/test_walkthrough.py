@@ -21,6 +21,7 @@ def test_lab_run_passes_every_stage_on_mtpe(tmp_path):
     assert "172/172 configs committed" in by_name["Ansible: back up every network device's config"]
     assert "changed=0" in by_name["Ansible: back up again (must change nothing)"]
     assert "drift found on ['sc-edge-001']" in by_name["Ansible: compliance against the inventory's intended config"]
-    assert "179/179 targets" in by_name["Prometheus: every target scraped through the exporter"]
+    # 178 if_mib + 1 wan + 178 health + 28 host + 14 ups + 6 storage + 2 cooling probe targets
+    assert "407/407 targets" in by_name["Prometheus: every target scraped through the exporter"]
     backups = sorted(p.name for p in (tmp_path / "run" / "backups").glob("*.cfg"))
     assert len(backups) == 172 and "sc-core-01.cfg" in backups
