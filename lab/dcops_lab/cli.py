@@ -2,8 +2,13 @@
 
     dcops lab run [--workdir DIR]                             # the whole toolchain, start to stop
 
-    dcops lab start [--inventory PATH] [--device NAME ...]   # background; prints the address map
-    dcops lab status | dcops lab stop
+    dcops lab up [--inventory PATH]                          # the data center and its monitoring, kept running
+    dcops lab status [--format json] | dcops lab alerts
+    dcops lab fail NAME [--fault KIND] | dcops lab heal [NAME ...]
+    dcops lab down                                           # stops every process `up` started
+
+    dcops lab start [--inventory PATH] [--device NAME ...]   # the switch fleet alone, in the background
+    dcops lab status --state-dir out/lab | dcops lab stop
     dcops lab device-stop NAME / device-start NAME           # make one switch fail, bring it back
 """
 
@@ -14,9 +19,11 @@ from pathlib import Path
 import typer
 
 from dcops_inventory.cli_common import inventory_option, load_or_exit, resolve_or_exit
+from dcops_lab.env.cli import register as register_environment
 from dcops_lab.fakenos.process import DEFAULT_STATE_DIR, LabError, LabFleet, control, pid_alive, read_manifest, stop_pid
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
+register_environment(app)
 
 STATE_DIR = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="Where the lab keeps its address map and socket.")
 
@@ -47,8 +54,27 @@ def start(
 
 
 @app.command()
-def status(state_dir: Path = STATE_DIR) -> None:
-    """Show which lab devices are up."""
+def status(
+    state_dir: Path | None = typer.Option(
+        None, "--state-dir", show_default=False,
+        help="A lab's state directory: one `dcops lab up` made (default: $DCOPS_LAB_STATE_DIR, else out/lab-env "
+             "in the checkout) or one `dcops lab start` made (out/lab when no `up` lab exists)."),
+    fmt: str = typer.Option("table", "--format", help="table or json (a lab made by `up`)."),
+) -> None:
+    """Show the running lab: targets, alerts, error budgets, circuits.
+
+    For a lab made by `dcops lab up`, what its Prometheus says (exit 1 when one of its
+    processes has died); for a fleet made by `dcops lab start`, which devices are up."""
+    from dcops_lab.env.cli import show_status
+    from dcops_lab.env.state import STATE_FILE, default_state_dir
+
+    chosen = state_dir or default_state_dir()
+    if (chosen / STATE_FILE).exists():
+        return show_status(chosen, fmt)
+    _fleet_status(state_dir or DEFAULT_STATE_DIR)
+
+
+def _fleet_status(state_dir: Path) -> None:
     manifest = read_manifest(state_dir)
     if not manifest or not pid_alive(manifest["pid"]):
         _fail(f"no lab running in {state_dir}")

@@ -71,7 +71,9 @@ class Service:
             return ""
 
 
-def _spawn(name: str, cmd: list[str], logdir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
+def spawn(name: str, cmd: list[str], logdir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
+    """Start `cmd` in a session of its own (its PID is its process group, so stopping the group
+    stops its children too), output to `<logdir>/<name>.log`."""
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f"{name}.log"
     with open(log, "wb") as fh:
@@ -113,7 +115,7 @@ def start_dcops_exporter(inventory: str | Path | None, address_map: AddressMap, 
     if inventory is not None:
         cmd += ["--inventory", str(inventory)]
     env = {**os.environ, **secret_env, "DCOPS_LAB_ONLY": "1"}
-    proc, log = _spawn(f"dcops-exporter-{port}", cmd, logdir, env)
+    proc, log = spawn(f"dcops-exporter-{port}", cmd, logdir, env)
     service = Service("dcops exporter", proc, f"http://{LOOPBACK}:{port}", log)
     wait_http(service, "/metrics")
     return service
@@ -129,25 +131,30 @@ def start_node_exporter(logdir: str | Path, port: int | None = None) -> Service:
     port = port or free_tcp_port()
     cmd = [binary, f"--web.listen-address={LOOPBACK}:{port}", "--collector.disable-defaults",
            *(f"--collector.{c}" for c in ("cpu", "meminfo", "loadavg", "filesystem", "time", "uname"))]
-    proc, log = _spawn(f"node-exporter-{port}", cmd, Path(logdir))
+    proc, log = spawn(f"node-exporter-{port}", cmd, Path(logdir))
     service = Service("node_exporter", proc, f"http://{LOOPBACK}:{port}", log)
     wait_http(service, "/metrics")
     return service
 
 
-def start_prometheus(config: str | Path, logdir: str | Path, port: int | None = None) -> Service:
-    """Debian's Prometheus in the foreground with a throw-away TSDB."""
+def start_prometheus(config: str | Path, logdir: str | Path, port: int | None = None, *,
+                     storage: Path | None = None, retention: str = "1h") -> Service:
+    """Debian's Prometheus in the foreground: a throw-away TSDB, or `storage` kept after it
+    stops (`dcops lab up`, whose history outlives one command)."""
     binary = shutil.which("prometheus")
     if binary is None:
         raise ServiceError("prometheus not found (Debian package `prometheus`)")
     logdir = Path(logdir)
     port = port or free_tcp_port()
-    storage = Path(tempfile.mkdtemp(prefix="dcops-prom-tsdb-"))
+    cleanup = []
+    if storage is None:
+        storage = Path(tempfile.mkdtemp(prefix="dcops-prom-tsdb-"))
+        cleanup.append(storage)
     cmd = [binary, f"--config.file={config}", f"--storage.tsdb.path={storage}",
            f"--web.listen-address={LOOPBACK}:{port}", "--web.enable-lifecycle",
-           "--storage.tsdb.retention.time=1h", "--log.level=warn"]
-    proc, log = _spawn(f"prometheus-{port}", cmd, logdir)
-    service = Service("prometheus", proc, f"http://{LOOPBACK}:{port}", log, cleanup=[storage])
+           f"--storage.tsdb.retention.time={retention}", "--log.level=warn"]
+    proc, log = spawn(f"prometheus-{port}", cmd, logdir)
+    service = Service("prometheus", proc, f"http://{LOOPBACK}:{port}", log, cleanup=cleanup)
     wait_http(service, "/-/ready", timeout=60)
     return service
 
@@ -196,7 +203,7 @@ def start_snmp_exporter(community: str, logdir: str | Path, port: int | None = N
     with os.fdopen(fd, "w") as fh:
         yaml.safe_dump(snmp_exporter_config(community), fh, sort_keys=False)
     cmd = [binary, f"--config.file={conf}", f"--web.listen-address={LOOPBACK}:{port}", "--log.level=warn"]
-    proc, log = _spawn(f"snmp-exporter-{port}", cmd, logdir)
+    proc, log = spawn(f"snmp-exporter-{port}", cmd, logdir)
     service = Service("snmp_exporter", proc, f"http://{LOOPBACK}:{port}", log, cleanup=[confdir])
     wait_http(service, "/metrics")
     return service
