@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "report": ("dcops_reports.cli", "Queries, tables and reports for capacity planners."),
     "availability": ("dcops_availability.cli", "Availability against the declared goals."),
     "slo": ("dcops_slo.cli", "Service level objectives and their rules."),
+    "dashboards": ("dcops_dashboards.cli", "Grafana dashboards and provisioning from the inventory."),
 }
 EXIT_BROKEN = 1
 REINSTALL = "reinstall with scripts/bootstrap.sh"

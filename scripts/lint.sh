@@ -3,9 +3,9 @@
 # import-layer contracts of pyproject.toml (the inventory imports nothing derived from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab availability bench tests scripts
+.venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab availability dashboards bench tests scripts
 .venv/bin/lint-imports
 # Types ([tool.mypy] in pyproject.toml): the inventory strictly, as every package reads its
-# records; the CLI, the stacks, the Ansible layer and the availability report with mypy's defaults
+# records; the CLI, the stacks, the Ansible layer, the availability report and the dashboards with mypy's defaults
 # plus untyped bodies.
-.venv/bin/mypy -p dcops_inventory -p dcops -p dcops_stacks -p dcops_ansible -p dcops_availability
+.venv/bin/mypy -p dcops_inventory -p dcops -p dcops_stacks -p dcops_ansible -p dcops_availability -p dcops_dashboards
