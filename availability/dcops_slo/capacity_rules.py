@@ -26,6 +26,7 @@ STORAGE_USED = "dcops_storage_pool_used_bytes"
 STORAGE_SIZE = "dcops_storage_pool_size_bytes"
 HIGH, SATURATED = 0.8, 0.95
 FORECAST_DAYS, STORAGE_FORECAST_DAYS = 30, 4
+HISTORY_DAYS = 3  # the forecast needs this much of the p95 series
 
 
 def circuit_records(inv: Inventory, view: MonitoredView) -> RuleGroup:
@@ -66,14 +67,18 @@ def circuit_alerts() -> RuleGroup:
               description="Circuit {{ $labels.circuit }} has carried {{ $value | humanizePercentage }} of its "
                           "contracted rate ({{ $labels.direction }}) for 10 minutes: above the commitment the "
                           "provider drops or queues traffic, and every service behind the link slows down."),
-        Alert("CircuitFullForecast", f"predict_linear({UTILISATION_P95}[7d], {FORECAST_DAYS} * 86400) > 1", "1h",
+        Alert("CircuitFullForecast",
+              f"predict_linear({UTILISATION_P95}[7d], {FORECAST_DAYS} * 86400) > 1\nand\n"
+              f"time() - min_over_time(timestamp({UTILISATION_P95})[7d:1h]) > {HISTORY_DAYS} * 86400", "1h",
               "warning",
               summary="{{ $labels.circuit }} is forecast to exceed its contracted rate within "
                       f"{FORECAST_DAYS} days",
               description="A linear fit of the last 7 days of circuit {{ $labels.circuit }}'s hourly p95 "
                           f"{{{{ $labels.direction }}}} utilisation reaches {{{{ $value | humanizePercentage }}}} "
                           f"of the commitment in {FORECAST_DAYS} days: time to order more capacity.",
-              comment="predict_linear over a week of the hourly p95, so a daily cycle does not trip it."),
+              comment=f"predict_linear over a week of the hourly p95, so a daily cycle does not trip it, once the "
+                      f"series is {HISTORY_DAYS} days old: the first samples of a new series (rate() over a partial "
+                      f"window reads low) would otherwise tilt a short fit upwards."),
     )
     return RuleGroup("dcops-circuit-alerts", "rules/dcops-circuit-alerts.yml", rules,
                      "Contracted circuits against their commitment: now, over the busy hour, and forecast.")

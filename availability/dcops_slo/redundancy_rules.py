@@ -58,14 +58,14 @@ def records_group(inv: Inventory, view: MonitoredView) -> RuleGroup:
 
 
 def alerts_group() -> RuleGroup:
-    on = "on(redundancy_group)"
+    # The three series of a group carry the same labels, so they match one to one as they are.
     rules: tuple[Record | Alert, ...] = (
-        Alert("RedundancyGroupDegraded", f"{UP} < {on} {REQUIRED}", "5m", "warning",
+        Alert("RedundancyGroupDegraded", f"{UP} < {REQUIRED}", "5m", "warning",
               summary="{{ $labels.redundancy_group }} has lost its {{ $labels.requirement }} redundancy",
               description="Only {{ $value }} member(s) of redundancy group {{ $labels.redundancy_group }} answer "
-                          "their probes, fewer than its {{ $labels.requirement }} requirement asks for. The load "
-                          "is still carried; one more failure may not be."),
-        Alert("RedundancyGroupBelowCapacity", f"({UP} < {on} {NEEDED}) > 0", "2m", "critical",
+                          "their probes, fewer than its {{ $labels.requirement }} requirement asks for: no spare is "
+                          "left for the next failure."),
+        Alert("RedundancyGroupBelowCapacity", f"({UP} < {NEEDED}) > 0", "2m", "critical",
               summary="{{ $labels.redundancy_group }} has fewer members up than its load needs",
               description="Only {{ $value }} member(s) of redundancy group {{ $labels.redundancy_group }} answer "
                           "their probes, fewer than the members needed to carry its load."),
