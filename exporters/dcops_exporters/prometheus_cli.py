@@ -9,11 +9,12 @@ import typer
 from dcops_exporters import DEFAULT_PORT
 from dcops_exporters.render_files import write_tree
 from dcops_inventory.cli_common import inventory_option, load_or_exit
+from dcops_slo.options import DEFAULT_ALERTMANAGER, DEFAULT_RUNBOOK_BASE_URL
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 OWNED_GLOBS = ("prometheus.yml", "prometheus-shard-*.yml", "scrape-configs.yml", "scrape-configs-shard-*.yml",
-               "targets/*.json")
+               "targets/*.json", "rules/dcops-*.yml", "alertmanager.yml")
 
 
 @app.command()
@@ -45,14 +46,30 @@ def render(
     exporter_basic_auth_password_file: str | None = typer.Option(
         None, help="File holding that user's password (basic_auth.password_file); the password itself is "
                    "never written into the config."),
+    alertmanager: str = typer.Option(DEFAULT_ALERTMANAGER, help="HOST:PORT of the Alertmanager Prometheus sends alerts to."),
+    textfile_exporter: str | None = typer.Option(
+        None, help="HOST:PORT of the node_exporter whose textfile collector reads the `dcops ansible` metrics "
+                   "(config backups, compliance); adds job dcops_textfile. Default: no such job."),
+    rule_profile: str = typer.Option(
+        "production", help="production, or lab: every for: 10s and rules every 5s, for the simulated data "
+                           "center only."),
+    runbook_base_url: str = typer.Option(
+        DEFAULT_RUNBOOK_BASE_URL, help="Alerts' runbook_url is <this>/<component>/<AlertName>.md."),
+    alert_webhook: str | None = typer.Option(
+        None, help="Webhook every page and ticket receiver of alertmanager.yml posts to (written into the "
+                   "file: use a relay, not a URL with a token). Default: receivers notify nobody."),
+    watchdog_webhook: str | None = typer.Option(
+        None, help="Dead man's switch the MonitoringWatchdog heartbeat is sent to every minute."),
 ) -> None:
     """Render Prometheus config from the inventory: same inventory, byte-identical output.
 
-    One probe job per module and interval (dcops_if_mib_15s, ...), from the inventory's scrape_tiers.
+    One probe job per module and interval (dcops_if_mib_15s, ...), from the inventory's scrape_tiers;
+    the availability rules (rules/dcops-*.yml) and alertmanager.yml from its goals and redundancy groups.
     """
     from dcops_exporters.prometheus_access import ExporterAccess
-    from dcops_exporters.prometheus_render import RenderOptions
+    from dcops_exporters.prometheus_render import RenderOptions, render_rules
     from dcops_exporters.prometheus_render import render as render_files
+    from dcops_slo import RuleOptions
 
     inv = load_or_exit(inventory)
     try:
@@ -60,8 +77,9 @@ def render(
                                 exporter_tls_key_file, exporter_basic_auth_user, exporter_basic_auth_password_file)
         opts = RenderOptions(exporter=exporter, shards=shards, remote_write=tuple(remote_write),
                              scrape_interval=scrape_interval, scrape_timeout=scrape_timeout, access=access,
-                             fragment=fragment)
-        files = render_files(inv, opts)
+                             fragment=fragment, alertmanager=alertmanager, textfile_exporter=textfile_exporter,
+                             rules=RuleOptions(rule_profile, runbook_base_url, alert_webhook, watchdog_webhook))
+        files = {**render_files(inv, opts), **render_rules(inv, opts)}
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
