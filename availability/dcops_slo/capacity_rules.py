@@ -8,10 +8,11 @@ rate(bytes) / commitment equals rate x 8 / committed bits per second:
     circuit:dcops_wan_utilisation:ratio_rate5m{circuit, site, direction}   receive and transmit
     circuit:dcops_wan_utilisation:p95_1h{circuit, site, direction}         its 95th percentile over 1h
 
-Storage pools: no exporter module reports them yet. The alerts are written against the
-metric contract the `storage` module is to export (one series per pool, label `pool`,
-bytes): `dcops_storage_pool_used_bytes` and `dcops_storage_pool_size_bytes`. Until then
-they select nothing and stay silent.
+Storage pools: the alerts are written against a metric contract, one series per pool with
+label `pool`, in bytes: `dcops_storage_pool_used_bytes` and `dcops_storage_pool_size_bytes`.
+The exporter's `storage` module (3PAR arrays over WSAPI) exports them; any other source
+of pool metrics that keeps the contract is covered too, and without one the alerts
+select nothing and stay silent.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def storage_alerts() -> RuleGroup:
                       f"{STORAGE_FORECAST_DAYS} days",
               description="Pool {{ $labels.pool }} on {{ $labels.instance }} is {{ $value | humanizePercentage }} "
                           f"full and, at the growth of the last 6 hours, fills within {STORAGE_FORECAST_DAYS} days.",
-              comment="Metrics from the planned storage module: dcops_storage_pool_used_bytes and "
+              comment="Metrics of the storage module: dcops_storage_pool_used_bytes and "
                       "dcops_storage_pool_size_bytes, label pool."),
         Alert("StoragePoolAlmostFull", f"{ratio} > 0.95", "5m", "critical",
               summary="Storage pool {{ $labels.pool }} on {{ $labels.instance }} is almost full",
@@ -103,8 +104,8 @@ def storage_alerts() -> RuleGroup:
     )
     return RuleGroup("dcops-storage-alerts", "rules/dcops-storage-alerts.yml", rules,
                      "Storage pools filling up. Written against dcops_storage_pool_used_bytes and\n"
-                     "dcops_storage_pool_size_bytes (label pool), the storage module's metric contract;\n"
-                     "no module exports them yet, so these alerts select nothing until one does.")
+                     "dcops_storage_pool_size_bytes (label pool, bytes), which the storage exporter module\n"
+                     "exports; without a source of them these alerts select nothing.")
 
 
 def capacity_groups(inv: Inventory, view: MonitoredView) -> list[RuleGroup]:
