@@ -2,9 +2,10 @@
 
 A product of its own beside the exporters and stacks: it reads the inventory and derives
 tables from it, and the inventory knows nothing of it (an import-linter contract). Every
-command selects the inventory with the shared `-i/--inventory`. Exit codes: 0 success,
-2 bad input (an invalid inventory — every problem is printed —, bad SQL, an unknown
-revision).
+command selects the inventory with the shared `-i/--inventory`, and every report takes
+`--site`. Exit codes: 0 success, 2 bad input (an invalid inventory — every problem is
+printed —, bad SQL, an unknown revision or site, a bad period); `diff
+--exit-code` returns 1 when the revisions differ, for scripts.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_reports.diff import DiffResult, RevisionError, diff_revisions, locate
 from dcops_reports.output import FORMATS, render
-from dcops_reports.reports import Report, eol_report, racks_report
+from dcops_reports.period import PeriodError, add_period
+from dcops_reports.reports import Report, eol_report, narrow_racks, racks_report
 from dcops_reports.views import QueryError, run_query
 
 BAD_INPUT = 2
+DIFFERENCES = 1  # `diff --exit-code`, as git diff --exit-code
+NARROW_WIDTH = 100  # `report racks` without --wide fits a terminal this wide
 
 
 def _format(value: str) -> str:
@@ -45,6 +49,7 @@ def _on_date(value: Optional[str]) -> Optional[date]:
 
 FormatOpt = typer.Option("table", "--format", "-f", callback=_format, help="table, csv or json.")
 InventoryOpt = inventory_option()
+SiteOpt = typer.Option(None, "--site", "-s", metavar="SITE", help="Only this site (a `sites` name).")
 
 
 def _fail(lines: list[str]) -> None:
@@ -62,8 +67,15 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def _emit_report(report: Report, fmt: str) -> None:
-    _emit(render(report.columns, report.rows, fmt, title=report.title))
+def _emit_report(report: Report, fmt: str, max_width: int | None = None) -> None:
+    _emit(render(report.columns, report.rows, fmt, title=report.title, max_width=max_width))
+
+
+def _site(inv: Inventory, site: Optional[str]) -> Optional[str]:
+    """`--site` checked against the inventory: an unknown site is bad input, not an empty report."""
+    if site is not None and site not in inv.index("sites"):
+        _fail([f"error: --site {site!r} is not a site of this inventory; valid: {', '.join(sorted(inv.index('sites')))}"])
+    return site
 
 
 def _diff_json(result: DiffResult) -> str:
@@ -103,18 +115,45 @@ def query(
 @app.command("eol")
 def eol(
     on: Optional[str] = typer.Option(None, "--on", help="Date to judge end of life on (YYYY-MM-DD; default today)."),
+    within: Optional[str] = typer.Option(None, "--within", metavar="PERIOD",
+                                         help="Also software reaching end of life within this period of --on "
+                                              "(90d, 6w, 6m, 1y: days, weeks, calendar months, years)."),
+    site: Optional[str] = SiteOpt,
     fmt: str = FormatOpt,
     inventory: Optional[Path] = InventoryOpt,
 ) -> None:
-    """Software and operating systems past end of life, with the VMs running them."""
-    when = _on_date(on)
-    _emit_report(eol_report(_load(inventory), when), fmt)
+    """Software and operating systems past end of life, with the VMs and devices running them.
+
+    With --within, also what reaches end of life soon (eol_status: past or upcoming); with
+    --site, only software running at that site."""
+    when = _on_date(on) or date.today()
+    until = None
+    if within is not None:
+        try:
+            until = add_period(when, within)
+        except PeriodError as exc:
+            _fail([f"error: --within: {exc}"])
+    inv = _load(inventory)
+    _emit_report(eol_report(inv, when, until, _site(inv, site), within), fmt)
 
 
 @app.command("racks")
-def racks(fmt: str = FormatOpt, inventory: Optional[Path] = InventoryOpt) -> None:
-    """Per rack: U used/free, allocated power against capacity, over-capacity flags."""
-    _emit_report(racks_report(_load(inventory)), fmt)
+def racks(
+    site: Optional[str] = SiteOpt,
+    wide: bool = typer.Option(False, "--wide", help="Every column in the table (csv and json always have them all)."),
+    fmt: str = FormatOpt,
+    inventory: Optional[Path] = InventoryOpt,
+) -> None:
+    """Per rack: U used/free, allocated power against capacity, over-capacity flags.
+
+    The table fits 100 columns: short names, both flags in `over` (now: typical draw over
+    capacity; at max: the maximum would be). --wide prints the full column set."""
+    inv = _load(inventory)
+    report = racks_report(inv, _site(inv, site))
+    if fmt == "table" and not wide:
+        _emit_report(narrow_racks(report), fmt, max_width=NARROW_WIDTH)
+    else:
+        _emit_report(report, fmt)
 
 
 @app.command("diff")
@@ -123,6 +162,8 @@ def diff(
     rev2: str = typer.Argument("HEAD", help="Newer git revision."),
     inventory: Optional[Path] = InventoryOpt,
     fmt: str = FormatOpt,
+    exit_code: bool = typer.Option(False, "--exit-code",
+                                   help="Exit 1 when the revisions differ, 0 when they do not (as git diff)."),
 ) -> None:
     """Records added, removed and changed in the inventory between two git revisions."""
     try:
@@ -132,11 +173,12 @@ def diff(
         _fail([f"diff error: {exc}"])
     except InventoryError as exc:
         _fail(problem_lines(exc))
+    title = f"Inventory changes {rev1} ({result.commit1[:12]}) -> {rev2} ({result.commit2[:12]})"
     if fmt == "json":
         _emit(_diff_json(result))
-        return
-    title = f"Inventory changes {rev1} ({result.commit1[:12]}) -> {rev2} ({result.commit2[:12]})"
-    if result.empty and fmt == "table":
+    elif result.empty and fmt == "table":
         _emit(f"{title}: no changes\n")
-        return
-    _emit(render(DiffResult.COLUMNS, result.rows(), fmt, title=title))
+    else:
+        _emit(render(DiffResult.COLUMNS, result.rows(), fmt, title=title))
+    if exit_code and not result.empty:
+        raise typer.Exit(DIFFERENCES)

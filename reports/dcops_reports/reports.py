@@ -1,12 +1,15 @@
 """Canned reports over the inventory's views: end-of-life software and rack capacity.
 
-Each report is one SQL statement over the views of views.py (so `dcops report query`
+Each report here is one SQL statement over the views of views.py (so `dcops report query`
 can reproduce or refine it) and returns a `Report` that output.py renders in any format.
+Headroom reports whose arithmetic is not a join (power failover, N+1, address math, rack
+elevations) are Python over the typed records, one module each (power.py, compute.py,
+addresses.py, space.py), and return a `ReportSet`: several tables answering one question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -26,21 +29,37 @@ class Report:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+@dataclass(frozen=True)
+class ReportSet:
+    """Several tables answering one question (power: racks, feeds, UPSes, failover) and the
+    lines a person reads under them (each failing case, the assumptions the figures rest on).
+    `sections` keys are what `--only` selects and the keys of the JSON document."""
+
+    title: str
+    sections: dict[str, Report]
+    notes: list[str] = field(default_factory=list)
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> tuple[list[str], list[tuple]]:
     cur = con.execute(sql, params or [])
     return [d[0] for d in cur.description], cur.fetchall()
 
 
 # Past end of life means the EOL date is before the day asked about (the EOL day itself is
-# the last supported day). `vms` / `devices` list the VMs and physical devices whose OS it is.
-EOL_SQL = """
+# the last supported day); `$until` (a later day) adds the software reaching end of life
+# before it, `eol_status` telling the two apart. `vms` / `devices` list the VMs and physical
+# devices whose OS it is; with `$site` only those at that site, and only software found there.
+EOL_WINDOW_SQL = """
 WITH on_vms AS (
-    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM vms GROUP BY os
+    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM vms
+    WHERE $site::VARCHAR IS NULL OR site = $site::VARCHAR GROUP BY os
 ), on_devices AS (
-    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM devices WHERE os IS NOT NULL GROUP BY os
+    SELECT os, count(*) AS n, list(name ORDER BY name) AS names FROM devices
+    WHERE os IS NOT NULL AND ($site::VARCHAR IS NULL OR site = $site::VARCHAR) GROUP BY os
 )
 SELECT s.name, s.title, s.category, s.version, s.eol_date,
        date_diff('day', s.eol_date, $on) AS days_past_eol,
+       CASE WHEN s.eol_date < $on THEN 'past' ELSE 'upcoming' END AS eol_status,
        s.install_count,
        coalesce(v.n, 0) AS vm_count,
        coalesce(v.names, []::VARCHAR[]) AS vms,
@@ -49,18 +68,29 @@ SELECT s.name, s.title, s.category, s.version, s.eol_date,
 FROM software s
 LEFT JOIN on_vms v ON v.os = s.name
 LEFT JOIN on_devices d ON d.os = s.name
-WHERE s.eol_date IS NOT NULL AND s.eol_date < $on
+WHERE s.eol_date IS NOT NULL AND s.eol_date < $until
+  AND ($site::VARCHAR IS NULL OR v.n IS NOT NULL OR d.n IS NOT NULL)
 ORDER BY days_past_eol DESC, s.name
 """
+# The plain question, past end of life on `$on` at every site, with `$on` its one parameter.
+EOL_SQL = EOL_WINDOW_SQL.replace("$until", "$on").replace("$site::VARCHAR", "NULL::VARCHAR")
 
 
-def eol_report(inv: Inventory | duckdb.DuckDBPyConnection, on_date: date | None = None) -> Report:
-    """Software and operating systems past end of life on `on_date` (default: today)."""
+def eol_report(inv: Inventory | duckdb.DuckDBPyConnection, on_date: date | None = None,
+               until: date | None = None, site: str | None = None, within: str | None = None) -> Report:
+    """Software and operating systems past end of life on `on_date` (default: today), and with
+    `until` those reaching it before that day; `site` keeps what runs there. `within` is the
+    period as the user wrote it, for the title."""
     on = on_date or date.today()
+    end = max(until or on, on)
     con = connect(inv, ["software", "vms", "devices"]) if isinstance(inv, Inventory) else inv
-    cur = con.execute(EOL_SQL, {"on": on})
-    return Report(f"Software past end of life on {on.isoformat()}",
-                  [d[0] for d in cur.description], cur.fetchall())
+    cur = con.execute(EOL_WINDOW_SQL, {"on": on, "until": end, "site": site})
+    title = f"Software past end of life on {on.isoformat()}"
+    if end > on:
+        title += f" or reaching it {f'within {within} ' if within else ''}(before {end.isoformat()})"
+    if site:
+        title += f", at site {site}"
+    return Report(title, [d[0] for d in cur.description], cur.fetchall())
 
 
 # Allocated power is the sum over the rack's devices of their device type's typical and
@@ -88,8 +118,29 @@ ORDER BY site, rack
 """
 
 
-def racks_report(inv: Inventory | duckdb.DuckDBPyConnection) -> Report:
+def racks_report(inv: Inventory | duckdb.DuckDBPyConnection, site: str | None = None) -> Report:
     """Per rack: rack units used and free, allocated power against the rack's capacity."""
     con = connect(inv, ["racks", "devices"]) if isinstance(inv, Inventory) else inv
-    columns, rows = _run(con, RACKS_SQL)
-    return Report("Rack space and power", columns, rows)
+    if site is None:
+        columns, rows = _run(con, RACKS_SQL)
+        return Report("Rack space and power", columns, rows)
+    columns, rows = _run(con, f"SELECT * FROM ({RACKS_SQL}) WHERE site = $site ORDER BY site, rack", {"site": site})
+    return Report(f"Rack space and power at site {site}", columns, rows)
+
+
+# The racks table for a terminal: the columns a planner scans, under short names, the two
+# over-capacity flags in one (`now`: typical draw over capacity, `at max`: only the maximum).
+# `--wide` prints every column of RACKS_SQL; csv and json always carry them all.
+NARROW_RACK_COLUMNS = [("rack", "rack"), ("site", "site"), ("u_used", "u_used"), ("u_free", "u_free"),
+                       ("devices", "devs"), ("typical_power_w", "typ_w"), ("max_power_w", "max_w"),
+                       ("power_capacity_w", "cap_w"), ("typical_utilisation_percent", "typ_%"),
+                       ("max_utilisation_percent", "max_%")]
+
+
+def narrow_racks(report: Report) -> Report:
+    index = {c: i for i, c in enumerate(report.columns)}
+    rows = []
+    for row in report.rows:
+        over = "now" if row[index["over_capacity"]] else ("at max" if row[index["max_over_capacity"]] else "")
+        rows.append((*(row[index[src]] for src, _ in NARROW_RACK_COLUMNS), over))
+    return Report(report.title, [short for _, short in NARROW_RACK_COLUMNS] + ["over"], rows)

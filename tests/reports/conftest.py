@@ -1,5 +1,6 @@
 """Fixtures for the query, report and diff tests: the small hand-made inventory, its DuckDB
-connection, the benchmark generator (imported from bench/), and the `dcops report` app."""
+connection, the headroom inventory (power, compute, addresses, space), the benchmark
+generator (imported from bench/), and the `dcops report` app."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dcops_reports.views import connect
 
 HERE = Path(__file__).parent
 SMALL = HERE / "fixtures" / "small"
+HEADROOM = HERE / "fixtures" / "headroom"
 REPO = HERE.parents[1]
 
 
@@ -31,6 +33,22 @@ def small_dir() -> Path:
 @pytest.fixture(scope="session")
 def small_inv():
     return load_inventory(SMALL)
+
+
+@pytest.fixture(scope="session")
+def headroom_dir() -> Path:
+    return HEADROOM
+
+
+@pytest.fixture(scope="session")
+def headroom_inv():
+    return load_inventory(HEADROOM)
+
+
+@pytest.fixture(scope="session")
+def mtpe_inv():
+    """The embedded MTPE inventory, for the findings the reports must show on it."""
+    return load_inventory()
 
 
 @pytest.fixture(scope="session")

@@ -112,3 +112,18 @@ def test_cli_diff_formats_and_errors(git_repo, cli_app):
     assert res.exit_code == 2 and f"broken:{SUB}/dcim.yaml" in res.stderr
     res = runner.invoke(cli_app, ["diff", "nope", "--inventory", inv_dir])
     assert res.exit_code == 2 and "unknown revision 'nope'" in res.stderr
+
+
+def test_cli_diff_exit_code_for_scripts(git_repo, cli_app):
+    runner = CliRunner()
+    inv_dir = str(git_repo / SUB)
+    res = runner.invoke(cli_app, ["diff", "v1", "v2", "--inventory", inv_dir, "--exit-code"])
+    assert res.exit_code == 1 and "dc1-srv-06" in res.stdout  # differences: 1, the report still printed
+    res = runner.invoke(cli_app, ["diff", "v1", "v2", "--inventory", inv_dir, "--exit-code", "-f", "json"])
+    assert res.exit_code == 1 and json.loads(res.stdout)["added"] == {"devices": ["dc1-srv-06"]}
+    res = runner.invoke(cli_app, ["diff", "v1", "v1", "--inventory", inv_dir, "--exit-code"])
+    assert res.exit_code == 0 and "no changes" in res.stdout
+    res = runner.invoke(cli_app, ["diff", "v1", "v2", "--inventory", inv_dir])
+    assert res.exit_code == 0  # without the option a difference is not a failure
+    res = runner.invoke(cli_app, ["diff", "nope", "--inventory", inv_dir, "--exit-code"])
+    assert res.exit_code == 2  # bad input stays 2, never confused with "differs"
