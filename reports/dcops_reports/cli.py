@@ -1,4 +1,5 @@
-"""`dcops report query | eol | racks | diff`: what capacity planners read from the inventory.
+"""`dcops report query | eol | racks | power | compute | diff`: what capacity planners read
+from the inventory.
 
 A product of its own beside the exporters and stacks: it reads the inventory and derives
 tables from it, and the inventory knows nothing of it (an import-linter contract). Every
@@ -21,10 +22,12 @@ import typer
 from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
+from dcops_reports.compute import DEFAULT_VCPU_PER_CORE, compute_report
 from dcops_reports.diff import DiffResult, RevisionError, diff_revisions, locate
-from dcops_reports.output import FORMATS, render
+from dcops_reports.output import FORMATS, render, render_sections
 from dcops_reports.period import PeriodError, add_period
-from dcops_reports.reports import Report, eol_report, narrow_racks, racks_report
+from dcops_reports.power import DEFAULT_DERATE, DEFAULT_POWER_FACTOR, PowerPolicy, power_report
+from dcops_reports.reports import Report, ReportSet, eol_report, narrow_racks, racks_report
 from dcops_reports.views import QueryError, run_query
 
 BAD_INPUT = 2
@@ -50,6 +53,8 @@ def _on_date(value: Optional[str]) -> Optional[date]:
 FormatOpt = typer.Option("table", "--format", "-f", callback=_format, help="table, csv or json.")
 InventoryOpt = inventory_option()
 SiteOpt = typer.Option(None, "--site", "-s", metavar="SITE", help="Only this site (a `sites` name).")
+OnlyOpt = typer.Option(None, "--only", metavar="SECTION",
+                       help="Only this table of the report (csv needs one; the names are listed on error).")
 
 
 def _fail(lines: list[str]) -> None:
@@ -69,6 +74,18 @@ def _emit(text: str) -> None:
 
 def _emit_report(report: Report, fmt: str, max_width: int | None = None) -> None:
     _emit(render(report.columns, report.rows, fmt, title=report.title, max_width=max_width))
+
+
+def _emit_set(report: ReportSet, fmt: str, only: Optional[str]) -> None:
+    """Every section of a report (or the one `--only` names) in the chosen format."""
+    names = list(report.sections)
+    if only is not None and only not in report.sections:
+        _fail([f"error: --only {only!r} is not a table of this report; valid: {', '.join(names)}"])
+    if fmt == "csv" and only is None and len(names) > 1:
+        _fail([f"error: csv holds one table; add --only with one of: {', '.join(names)}"])
+    chosen = [only] if only else names
+    sections = [(k, report.sections[k].title, report.sections[k].columns, report.sections[k].rows) for k in chosen]
+    _emit(render_sections(report.title, sections, report.notes, fmt))
 
 
 def _site(inv: Inventory, site: Optional[str]) -> Optional[str]:
@@ -154,6 +171,50 @@ def racks(
         _emit_report(narrow_racks(report), fmt, max_width=NARROW_WIDTH)
     else:
         _emit_report(report, fmt)
+
+
+def _fraction(name: str):
+    def check(value: float) -> float:
+        if not 0 < value <= 1:
+            raise typer.BadParameter(f"{value:g} is not a fraction in (0, 1] (0.8 means 80 %)", param_hint=name)
+        return value
+    return check
+
+
+@app.command("power")
+def power(
+    site: Optional[str] = SiteOpt,
+    derate: float = typer.Option(DEFAULT_DERATE, "--derate", callback=_fraction("--derate"),
+                                 help="Usable share of a rating under continuous load (NEC/IEC practice: 0.8)."),
+    power_factor: float = typer.Option(DEFAULT_POWER_FACTOR, "--power-factor", callback=_fraction("--power-factor"),
+                                       help="UPS watts per VA: rating W = kVA x 1000 x this."),
+    only: Optional[str] = OnlyOpt,
+    fmt: str = FormatOpt,
+    inventory: Optional[Path] = InventoryOpt,
+) -> None:
+    """Power headroom: per rack, feed and UPS the typical and max load against the derated
+    capacity, and for each failed feed what its partner then carries (FAIL lines below).
+
+    Tables (--only): racks, feeds, ups, failover."""
+    inv = _load(inventory)
+    _emit_set(power_report(inv, _site(inv, site), PowerPolicy(derate, power_factor)), fmt, only)
+
+
+@app.command("compute")
+def compute(
+    site: Optional[str] = SiteOpt,
+    vcpu_per_core: float = typer.Option(DEFAULT_VCPU_PER_CORE, "--vcpu-per-core", min=0.1, max=100,
+                                        help="Target vCPU per core for clusters without a cluster_plans ratio."),
+    only: Optional[str] = OnlyOpt,
+    fmt: str = FormatOpt,
+    inventory: Optional[Path] = InventoryOpt,
+) -> None:
+    """Compute headroom per cluster: cores and RAM (host_capacities), vCPU and vRAM allocated,
+    overcommit, and N+1 headroom with the largest host lost.
+
+    Tables (--only): clusters, n_plus_one, hosts."""
+    inv = _load(inventory)
+    _emit_set(compute_report(inv, _site(inv, site), vcpu_per_core), fmt, only)
 
 
 @app.command("diff")
