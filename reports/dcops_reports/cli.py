@@ -1,11 +1,11 @@
-"""`dcops report query | eol | racks | power | compute | diff`: what capacity planners read
-from the inventory.
+"""`dcops report query | eol | racks | power | compute | addresses | space | diff`: what
+capacity planners read from the inventory.
 
 A product of its own beside the exporters and stacks: it reads the inventory and derives
 tables from it, and the inventory knows nothing of it (an import-linter contract). Every
 command selects the inventory with the shared `-i/--inventory`, and every report takes
 `--site`. Exit codes: 0 success, 2 bad input (an invalid inventory — every problem is
-printed —, bad SQL, an unknown revision or site, a bad period); `diff
+printed —, bad SQL, an unknown revision, site, VRF or rack, a bad period); `diff
 --exit-code` returns 1 when the revisions differ, for scripts.
 """
 
@@ -22,12 +22,15 @@ import typer
 from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
+from dcops_reports.addresses import addresses_report
 from dcops_reports.compute import DEFAULT_VCPU_PER_CORE, compute_report
 from dcops_reports.diff import DiffResult, RevisionError, diff_revisions, locate
+from dcops_reports.elevation_svg import write_svgs
 from dcops_reports.output import FORMATS, render, render_sections
 from dcops_reports.period import PeriodError, add_period
 from dcops_reports.power import DEFAULT_DERATE, DEFAULT_POWER_FACTOR, PowerPolicy, power_report
 from dcops_reports.reports import Report, ReportSet, eol_report, narrow_racks, racks_report
+from dcops_reports.space import rack_spaces, space_report, text_elevation
 from dcops_reports.views import QueryError, run_query
 
 BAD_INPUT = 2
@@ -215,6 +218,53 @@ def compute(
     Tables (--only): clusters, n_plus_one, hosts."""
     inv = _load(inventory)
     _emit_set(compute_report(inv, _site(inv, site), vcpu_per_core), fmt, only)
+
+
+@app.command("addresses")
+def addresses(
+    site: Optional[str] = SiteOpt,
+    vrf: Optional[str] = typer.Option(None, "--vrf", metavar="VRF", help="Only prefixes of this VRF."),
+    only: Optional[str] = OnlyOpt,
+    fmt: str = FormatOpt,
+    inventory: Optional[Path] = InventoryOpt,
+) -> None:
+    """Prefix utilisation (usable, used, free, next free address) and VLAN usage, as NetBox shows them.
+
+    Tables (--only): prefixes, vlans, vlan_ids."""
+    inv = _load(inventory)
+    if vrf is not None and vrf not in inv.index("vrfs"):
+        _fail([f"error: --vrf {vrf!r} is not a VRF of this inventory; valid: {', '.join(sorted(inv.index('vrfs')))}"])
+    _emit_set(addresses_report(inv, _site(inv, site), vrf), fmt, only)
+
+
+@app.command("space")
+def space(
+    site: Optional[str] = SiteOpt,
+    elevation: Optional[str] = typer.Option(None, "--elevation", metavar="RACK",
+                                            help="Print this rack's elevation (one line per U) instead of the table."),
+    svg_dir: Optional[Path] = typer.Option(None, "--svg-dir", metavar="DIR",
+                                           help="Also write <rack>.svg elevations of the racks reported into DIR."),
+    fmt: str = FormatOpt,
+    inventory: Optional[Path] = InventoryOpt,
+) -> None:
+    """Rack space: free U per rack and the largest contiguous free block; text or SVG elevations."""
+    inv = _load(inventory)
+    site = _site(inv, site)
+    if elevation is not None:
+        if elevation not in inv.index("racks"):
+            _fail([f"error: --elevation {elevation!r} is not a rack of this inventory"])
+        rack = inv.get("racks", elevation)
+        _emit(text_elevation(next(sp for sp in rack_spaces(inv, rack.site) if sp.rack.name == elevation)))
+    else:
+        _emit_report(space_report(inv, site), fmt)
+    if svg_dir is not None:
+        spaces = [s for s in rack_spaces(inv, site) if elevation is None or s.rack.name == elevation]
+        try:
+            paths, changed = write_svgs(spaces, svg_dir)
+        except OSError as exc:
+            _fail([f"error: --svg-dir {str(svg_dir)!r}: {exc.strerror or exc}"])
+        typer.echo(f"{len(paths)} rack elevation(s) in {svg_dir} ({changed} written, "
+                   f"{len(paths) - changed} unchanged)", err=True)
 
 
 @app.command("diff")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dcops_reports.period import PeriodError, add_period, parse_period
 
 runner = CliRunner()
-REPORTS = ["eol", "racks", "power", "compute"]
+REPORTS = ["eol", "racks", "power", "compute", "addresses", "space"]
 
 
 @pytest.mark.parametrize("command", REPORTS)
