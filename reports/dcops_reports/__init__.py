@@ -7,7 +7,9 @@
     racks_report(load_inventory()).rows
 
 Every collection of the inventory becomes a DuckDB view (views.py, tables.py); the canned
-reports are SQL over those views (reports.py); output.py renders any result as a table,
-CSV or JSON; diff.py compares the inventory of two git revisions. `dcops report` (cli.py)
-puts them on the command line. The inventory imports nothing from here.
+reports are SQL over those views (reports.py); the headroom reports are Python over the
+typed records, one module each (power.py, compute.py, addresses.py, space.py with
+elevation_svg.py); output.py renders any result as a table, CSV or JSON; diff.py compares
+the inventory of two git revisions. `dcops report` (cli.py) puts them on the command line.
+The inventory imports nothing from here.
 """
