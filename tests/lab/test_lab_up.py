@@ -97,7 +97,7 @@ def test_up_fail_a_core_switch_heal_down(tmp_path):
         assert up.returncode == 0, up.stdout + up.stderr
         assert "first scrape of every target" in up.stdout and "11/11 targets answered" in up.stdout
         assert list(components) == ["webhook", "alertmanager", "switch-fleet", "snmp-agents-1", "snmp-agents-2",
-                                    "exporter", "prometheus"]
+                                    "snmp-relay", "exporter", "prometheus"]
         prom = components["prometheus"]["url"]
         running = {p.pid for p in ours(state_dir, datadir)}
 
@@ -131,7 +131,8 @@ def test_up_fail_a_core_switch_heal_down(tmp_path):
         assert query(prom, "dcops_ups_on_battery == 0")
         # the link's counters changed rate twice without ever going backwards
         assert [r["value"][1] for r in query(prom, "resets(dcops_wan_receive_bytes_total[10m])")] == ["0"]
-        assert status(state_dir)["faults"] == []
+        after = status(state_dir)
+        assert after["faults"] == [] and [(b["slo"], b["subject"]) for b in after["budgets"]] == [("sc-site", "sc")]
         print(f"\nup {took_up:.1f}s, alert firing {took_fire:.1f}s after fail, at the webhook {took_notify:.1f}s, "
               f"resolved notification {took_resolve:.1f}s after heal")
     finally:

@@ -1,7 +1,7 @@
 """The parts `dcops lab up` stands on, one at a time and quickly: stopping a process group
 (with SIGKILL when SIGTERM is ignored), telling our PID from a reused one, a taken port
-refused before anything starts, the webhook receiver, counters that never go backwards,
-Alertmanager's lab timing, and a stale state file."""
+refused before anything starts, the webhook receiver, the relay that takes a device off the
+network, counters that never go backwards, Alertmanager's lab timing, and a stale state file."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -185,8 +186,9 @@ def _state(tmp_path: Path, comp: Component, ready: bool) -> LabState:
 
 
 def test_a_state_whose_processes_are_gone_is_cleaned_away(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    proc = _spawn("import time; time.sleep(600)")
     comp = processes.component("gone", proc.pid, tmp_path / "log")
+    proc.kill()
     proc.wait()
     _state(tmp_path, comp, ready=True)
     assert _check_existing(tmp_path, FIXTURE) is None
@@ -203,3 +205,52 @@ def test_a_lab_half_running_is_not_started_over(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_relay_drops_a_down_devices_datagrams_both_ways(tmp_path):
+    from dcops_lab.fakenos.process import control
+
+    agent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # an "agent" that echoes
+    agent.bind(("127.0.0.1", 0))
+    agent.settimeout(0.2)
+    stop = threading.Event()
+
+    def echo() -> None:
+        while not stop.is_set():
+            try:
+                data, peer = agent.recvfrom(1024)
+            except (TimeoutError, OSError):
+                continue
+            agent.sendto(b"re:" + data, peer)
+
+    threading.Thread(target=echo, daemon=True).start()
+    agents = tmp_path / "agents.yaml"
+    agents.write_text(yaml.safe_dump({"devices": {"sc-core-01": {"host": "127.0.0.1", "snmp": agent.getsockname()[1]}}}))
+    proc = subprocess.Popen([sys.executable, "-m", "dcops_lab.env.relay", "--agents", str(agents), "--workdir",
+                             str(tmp_path)], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "relay.json").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the relay did not start"
+            time.sleep(0.05)
+        port = yaml.safe_load((tmp_path / "address-map.yaml").read_text())["devices"]["sc-core-01"]["snmp"]
+
+        def ask(text: bytes) -> bytes | None:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                client.settimeout(1.0)
+                client.sendto(text, ("127.0.0.1", port))
+                try:
+                    return client.recv(1024)
+                except TimeoutError:
+                    return None
+
+        assert ask(b"get") == b"re:get"
+        control(tmp_path, "down sc-core-01")
+        assert ask(b"get") is None and control(tmp_path, "status")["down"] == ["sc-core-01"]
+        control(tmp_path, "up sc-core-01")
+        assert ask(b"again") == b"re:again"
+    finally:
+        stop.set()
+        processes.stop(processes.component("relay", proc.pid, tmp_path / "log"))
+        agent.close()
+    assert not (tmp_path / "relay.json").exists()  # it cleans up on SIGTERM

@@ -19,6 +19,7 @@ from dcops_inventory.cli_common import EXIT_BAD_INPUT, inventory_option, load_or
 from dcops_lab.env.state import ENV_VAR, LabState, LabStateError, default_state_dir, locked
 
 console = Console(highlight=False)
+BUDGET_ROWS = 10
 STATE_DIR_HELP = f"The lab's state directory. Default: ${ENV_VAR}, else out/lab-env in the checkout."
 
 
@@ -143,10 +144,12 @@ def _print_status(status) -> None:
                            (a["since"] or "")[11:19])
         console.print(alerts if status.alerts else "Alerts: none pending or firing")
         if status.budgets:
-            budgets = Table("goal", "error budget left", title="SLO error budgets")
-            for b in status.budgets:
-                budgets.add_row(b["slo"], _percent(b["remaining"]))
+            budgets = Table("goal", "subject", "error budget left", title="SLO error budgets (least left first)")
+            for b in status.budgets[:BUDGET_ROWS]:
+                budgets.add_row(b["slo"], f"{b['subject_kind']} {b['subject']}".strip(), _percent(b["remaining"]))
             console.print(budgets)
+            if len(status.budgets) > BUDGET_ROWS:
+                console.print(f"  ... and {len(status.budgets) - BUDGET_ROWS} more (--format json lists all)")
         if status.circuits:
             circuits = Table("circuit", "direction", "now", "committed", "utilisation now", "5m (rules)",
                              title="Circuits against their contracted rate")

@@ -1,8 +1,8 @@
 """`dcops lab fail` and `dcops lab heal`: break the running lab, and mend it.
 
-    down            a device: its SSH server stops (FakeNOS) and its SNMP agent goes silent
-                    (its data file is moved aside: snmpsim then answers nothing for it, as a
-                    dead device would, while the other devices of its process carry on)
+    down            a device: its SSH server stops (FakeNOS), its SNMP agent goes silent (the
+                    lab's relay drops its datagrams, as the network would for a dead device:
+                    relay.py) and an array's API closes its port
     saturated       a circuit: the terminating port's octet counters run at the contracted
                     rate in both directions (counters.py), what the link carries when full
     ups_on_battery, cooling_alarm, fan_failure
@@ -29,7 +29,6 @@ from dcops_lab.snmp.lab import SnmpLab
 
 DOWN, SATURATED = "down", "saturated"
 KINDS = (DOWN, SATURATED, *FAULTS)
-DOWN_SUFFIX = ".down"
 
 
 class FaultInputError(ValueError):
@@ -45,16 +44,14 @@ def _data_dir(state: LabState, device: str) -> Path:
 def _data_file(state: LabState, device: str) -> Path:
     files = sorted(_data_dir(state, device).glob("*.snmprec"))
     if len(files) != 1:
-        raise FaultInputError(f"{device}: its SNMP agent has {len(files)} data files, expected 1 "
-                              f"(is it down? `dcops lab heal {device}`)")
+        raise FaultInputError(f"{device}: its SNMP agent has {len(files)} data files, expected 1")
     return files[0]
 
 
 def _agents(state: LabState) -> SnmpLab:
     """The running agents as the fault API reads them: which data file is whose. A device's
     file name is its community (its stem stands in for it; `self` for an SNMPv3 device)."""
-    communities = {d: _data_file(state, d).stem for d in state.snmp_devices if _data_dir(state, d).is_dir()
-                   and any(_data_dir(state, d).glob("*.snmprec"))}
+    communities = {d: _data_file(state, d).stem for d in state.snmp_devices}
     return SnmpLab(address_map=AddressMap(devices={d: {} for d in state.snmp_devices}), env={},
                    datadir=Path(state.snmp_datadir or "."), logdir=state.root / "snmp", communities=communities)
 
@@ -81,13 +78,19 @@ def _reapply_overrides(state: LabState, device: str) -> None:
 
 
 def _set_down(state: LabState, device: str, down: bool) -> None:
+    """Its SSH server stops (or starts), its SNMP relay port drops (or passes) every datagram,
+    an array's API closes (or opens) its port."""
     if device in state.ssh_devices:
         _control(state.root / "fleet", f"{'stop' if down else 'start'} {device}")
     if device in state.snmp_devices:
-        directory = _data_dir(state, device)
-        pattern = "*.snmprec" if down else f"*.snmprec{DOWN_SUFFIX}"
-        for path in directory.glob(pattern):
-            path.rename(path.with_name(path.name + DOWN_SUFFIX) if down else path.with_name(path.name[:-len(DOWN_SUFFIX)]))
+        _control(state.root / "relay", f"{'down' if down else 'up'} {device}")
+    if device in state.storage_devices:
+        _control(state.root / "storage", f"{'down' if down else 'up'} {device}")
+
+
+def _stoppable(state: LabState, device: str) -> list[str]:
+    return [what for what, served in (("its SSH server", state.ssh_devices), ("its SNMP agent", state.snmp_devices),
+                                      ("its storage API", state.storage_devices)) if device in served]
 
 
 def _saturate(state: LabState, inv: Inventory, circuit: str, on: bool) -> str:
@@ -120,8 +123,9 @@ def _target(state: LabState, inv: Inventory, target: str, kind: str | None) -> t
     if target not in devices:
         raise FaultInputError(f"{target}: `{kind}` applies to a device, {target} is a circuit")
     if kind == DOWN:
-        if target not in state.ssh_devices and target not in state.snmp_devices:
-            raise FaultInputError(f"{target}: this lab runs neither an SSH server nor an SNMP agent for it")
+        if not _stoppable(state, target):
+            raise FaultInputError(f"{target}: this lab runs no SSH server, SNMP agent or storage API for it "
+                                  "(a Linux server's node_exporter is shared by all of them)")
     elif kind in FAULT_ROLES and devices[target].role not in FAULT_ROLES[kind]:
         raise FaultInputError(f"{target} is a {devices[target].role}: {kind} applies to "
                               f"{', '.join(FAULT_ROLES[kind])}")
@@ -140,8 +144,7 @@ def fail(state: LabState, inv: Inventory, target: str, kind: str | None = None) 
     replaced = ""
     if kind == DOWN:
         _set_down(state, target, True)
-        what = "stopped: " + " and ".join(x for x, on in (("its SSH server", target in state.ssh_devices),
-                                                          ("its SNMP agent", target in state.snmp_devices)) if on)
+        what = "stopped: " + ", ".join(_stoppable(state, target))
     elif kind == SATURATED:
         _saturate(state, inv, target, True)
         what = f"saturated: {device}'s port carries the contracted rate both ways"

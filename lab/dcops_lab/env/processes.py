@@ -28,11 +28,15 @@ class StopError(RuntimeError):
 
 
 def component(name: str, pid: int, log: str | Path, *, port: int | None = None, url: str | None = None) -> Component:
-    """The record of a process just started: what `running()` will compare against later."""
+    """The record of a process just started: what `running()` will compare against later.
+
+    Just after exec the kernel may still show an empty command line: read it until it is there."""
     proc = psutil.Process(pid)
-    with proc.oneshot():
-        return Component(name=name, pid=pid, create_time=proc.create_time(), cmdline=proc.cmdline(),
-                         log=str(log), port=port, url=url)
+    deadline = time.monotonic() + 5.0
+    while not (cmdline := proc.cmdline()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return Component(name=name, pid=pid, create_time=proc.create_time(), cmdline=cmdline, log=str(log), port=port,
+                     url=url)
 
 
 def running(comp: Component) -> bool:

@@ -111,8 +111,11 @@ def _alerts(prom: Prometheus) -> list[dict]:
 
 
 def _budgets(prom: Prometheus) -> list[dict]:
-    return sorted(({"slo": r["metric"].get("slo", "?"), "remaining": float(r["value"][1])}
-                   for r in prom.query(BUDGET)), key=lambda b: b["slo"])
+    """Per goal and subject (a goal covers several services or sites), the least left first."""
+    rows = [{"slo": r["metric"].get("slo", "?"), "subject": r["metric"].get("subject", ""),
+             "subject_kind": r["metric"].get("subject_kind", ""), "remaining": float(r["value"][1])}
+            for r in prom.query(BUDGET)]
+    return sorted(rows, key=lambda b: (b["remaining"], b["slo"], b["subject"]))
 
 
 def _circuits(prom: Prometheus) -> list[CircuitStatus]:

@@ -3,8 +3,8 @@
 `up` renders the configuration (lab rule profile, Alertmanager pointed at the lab's
 receiver), then starts one stage after the other, each a process of its own on 127.0.0.1
 recorded in the state file the moment it runs: the webhook receiver, Alertmanager, the
-switch fleet over SSH, the SNMP agents, the storage arrays' API, node_exporter, the dcops
-exporter and Prometheus; last it waits for the first scrape of every target. A stage that
+switch fleet over SSH, the SNMP agents and the relay in front of them (relay.py: how a
+device goes down), the storage arrays' API, node_exporter, the dcops exporter and Prometheus; last it waits for the first scrape of every target. A stage that
 fails stops everything started before it. `up` on a lab that is up says so and starts
 nothing; a taken port is refused before anything starts.
 
@@ -36,6 +36,8 @@ from dcops_inventory import AddressMap, Endpoint, Inventory
 from dcops_inventory.atomicfile import write_atomic
 from dcops_lab.env import processes
 from dcops_lab.env.alerting import lab_timing, start_alertmanager, start_webhook
+from dcops_lab.env.relay import ADDRESS_MAP as RELAY_MAP
+from dcops_lab.env.relay import READY_FILE as RELAY_READY
 from dcops_lab.env.state import LabState, locked
 from dcops_lab.env.wsapi_host import ADDRESS_MAP, READY_FILE
 from dcops_lab.snmp.services import LOOPBACK, free_tcp_port, start_dcops_exporter, start_node_exporter, start_prometheus
@@ -44,8 +46,8 @@ from dcops_slo import RuleOptions
 NOTIFICATIONS = "webhook/notifications.jsonl"
 CONFIG_DIR = "prometheus"
 # what a new `up` clears of the last run (after making sure nothing of it runs)
-RUN_OUTPUTS = ("logs", CONFIG_DIR, "prometheus-data", "alertmanager-data", "webhook", "fleet", "snmp", "storage",
-               "exporter", "secrets.env", "address-map.yaml")
+RUN_OUTPUTS = ("logs", CONFIG_DIR, "prometheus-data", "alertmanager-data", "webhook", "fleet", "snmp", "relay",
+               "storage", "exporter", "secrets.env", "address-map.yaml")
 STOP_GRACE = {"switch-fleet": 30.0}  # FakeNOS stops a server per device
 
 
@@ -183,33 +185,48 @@ def _snmp(ctx: UpContext) -> str:
     ctx.state.snmp_devices = sorted(amap.devices)
     for k, proc in enumerate(lab.processes):
         ctx.record(f"snmp-agents-{k + 1}", proc.pid, ctx.path("snmp", f"snmpsim-{k}.log"))
-    ctx.address_map = amap
     ctx.exporter_env.update(lab.env)
     return f"{len(amap.devices)} SNMP agents (snmpsim) in {len(lab.processes)} processes"
 
 
-def _storage(ctx: UpContext, timeout: float = 60.0) -> str:
-    workdir = ctx.path("storage")
+def _start_helper(ctx: UpContext, name: str, module: str, args: list[str], workdir: Path, ready_file: str,
+                  timeout: float = 60.0) -> dict:
+    """Start `python -m module args` in its own session and wait for its ready file (which
+    carries its pid, so a file left by an earlier run is not taken for it)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "dcops_lab.env.wsapi_host", "--inventory", str(ctx.inv.root), "--workdir", str(workdir)]
-    for name in ctx.arrays:
-        cmd += ["--device", name]
-    log = workdir / "wsapi.log"
+    log = workdir / f"{name}.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    ctx.record("storage-api", proc.pid, log)
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    ctx.record(name, proc.pid, log)
     deadline = time.monotonic() + timeout
     while True:
         try:
-            ready = json.loads((workdir / READY_FILE).read_text())
+            ready = json.loads((workdir / ready_file).read_text())
             if ready.get("pid") == proc.pid:
-                break
+                return ready
         except (OSError, ValueError):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise LabUpError(f"the storage arrays' API did not start; see {log}:\n{log.read_text()[-1500:]}")
+            raise LabUpError(f"{name} did not start; see {log}:\n{log.read_text()[-1500:]}")
         time.sleep(0.1)
+
+
+def _relay(ctx: UpContext) -> str:
+    workdir = ctx.path("relay")
+    agents = ctx.path("snmp", "snmp-address-map.yaml")
+    _start_helper(ctx, "snmp-relay", "dcops_lab.env.relay", ["--agents", str(agents), "--workdir", str(workdir)],
+                  workdir, RELAY_READY)
+    ctx.address_map = AddressMap.load(workdir / RELAY_MAP)
+    return f"a UDP port per device between the exporter and its agent ({len(ctx.address_map.devices)} ports)"
+
+
+def _storage(ctx: UpContext) -> str:
+    workdir = ctx.path("storage")
+    args = ["--inventory", str(ctx.inv.root), "--workdir", str(workdir)]
+    for name in ctx.arrays:
+        args += ["--device", name]
+    ready = _start_helper(ctx, "storage-api", "dcops_lab.env.wsapi_host", args, workdir, READY_FILE)
     ctx.address_map = ctx.address_map.merged(AddressMap.load(workdir / ADDRESS_MAP))
     ctx.exporter_env.update(ready["env"])
     ctx.state.storage_devices = list(ctx.arrays)
@@ -275,6 +292,7 @@ STAGES = (
     Stage("Alertmanager", _alertmanager),
     Stage("switch fleet over SSH", _fleet, _has_fleet),
     Stage("SNMP agents", _snmp, lambda ctx: bool(ctx.snmp_targets)),
+    Stage("SNMP relay", _relay, lambda ctx: bool(ctx.snmp_targets)),
     Stage("storage arrays' API", _storage, lambda ctx: bool(ctx.arrays)),
     Stage("node_exporter", _node_exporter, lambda ctx: bool(ctx.linux)),
     Stage("dcops exporter", _exporter),
@@ -367,7 +385,8 @@ def _release(state: LabState) -> None:
     """Remove what only running processes used: the agents' private data, sockets, ready markers."""
     if state.snmp_datadir and Path(state.snmp_datadir).name.startswith("dcops-snmplab-"):
         shutil.rmtree(state.snmp_datadir, ignore_errors=True)
-    for leftover in ("fleet/fleet.json", "fleet/control.sock", f"storage/{READY_FILE}", "storage/control.sock"):
+    for leftover in ("fleet/fleet.json", "fleet/control.sock", f"storage/{READY_FILE}", "storage/control.sock",
+                     f"relay/{RELAY_READY}", "relay/control.sock"):
         (state.root / leftover).unlink(missing_ok=True)
     state.forget()
 
@@ -385,8 +404,7 @@ def bring_down(state_dir: Path, report: Callable[[str, str], None] = lambda name
 def address_map_text(state: LabState) -> str:
     """The SSH, SNMP and HTTPS endpoints of the lab's devices in one map: `DCOPS_ADDRESS_MAP`
     for a user's tools (the Ansible plugin, `dcops ansible backup --lab`)."""
-    maps = [state.root / "fleet" / "address-map.yaml", state.root / "snmp" / "snmp-address-map.yaml",
-            state.root / "storage" / ADDRESS_MAP]
+    maps = [state.root / "fleet" / "address-map.yaml", state.root / "relay" / RELAY_MAP, state.root / "storage" / ADDRESS_MAP]
     merged = AddressMap()
     for path in maps:
         if path.exists():
