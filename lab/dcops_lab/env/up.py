@@ -29,10 +29,9 @@ from typing import Callable
 
 import yaml
 
-from dcops_exporters.coverage import runs_node_exporter
 from dcops_exporters.prometheus_render import ProbeJob, RenderOptions, probe_jobs, render, render_rules
 from dcops_exporters.render_files import write_tree
-from dcops_inventory import AddressMap, Endpoint, Inventory
+from dcops_inventory import AddressMap, Inventory
 from dcops_inventory.atomicfile import write_atomic
 from dcops_lab.env import processes
 from dcops_lab.env.alerting import lab_timing, start_alertmanager, start_webhook
@@ -40,6 +39,7 @@ from dcops_lab.env.relay import ADDRESS_MAP as RELAY_MAP
 from dcops_lab.env.relay import READY_FILE as RELAY_READY
 from dcops_lab.env.state import LabState, locked
 from dcops_lab.env.wsapi_host import ADDRESS_MAP, READY_FILE
+from dcops_lab.snmp.monitoring import node_exporter_devices, node_exporter_map
 from dcops_lab.snmp.services import LOOPBACK, free_tcp_port, start_dcops_exporter, start_node_exporter, start_prometheus
 from dcops_slo import RuleOptions
 
@@ -129,8 +129,7 @@ class Stage:
 
 def _render(ctx: UpContext) -> str:
     p = ctx.opts.ports
-    node = AddressMap(devices={n: {"http": Endpoint(LOOPBACK, ctx.node_port)} for n in ctx.linux},
-                      source="node-exporter-lab") if ctx.linux else None
+    node = node_exporter_map(ctx.linux, ctx.node_port) if ctx.linux else None
     receiver = f"http://{LOOPBACK}:{p.webhook}"
     opts = RenderOptions(exporter=f"{LOOPBACK}:{p.exporter}", alertmanager=f"{LOOPBACK}:{p.alertmanager}",
                          scrape_interval=ctx.opts.scrape_interval, scrape_timeout=ctx.opts.scrape_timeout,
@@ -305,8 +304,8 @@ def _context(inv: Inventory, opts: UpOptions, state: LabState) -> UpContext:
     from dcops_lab.walkthrough import lab_secret_env
 
     render_opts = RenderOptions(scrape_interval=opts.scrape_interval, scrape_timeout=opts.scrape_timeout)
-    linux = sorted(d.name for d in inv.devices if d.status == "active" and d.mgmt_ip and runs_node_exporter(d))
-    return UpContext(inv, opts, state, probe_jobs(inv, render_opts), linux, free_tcp_port(), lab_secret_env(inv))
+    return UpContext(inv, opts, state, probe_jobs(inv, render_opts), node_exporter_devices(inv), free_tcp_port(),
+                     lab_secret_env(inv))
 
 
 def _check_existing(state_dir: Path, inventory: Path) -> LabState | None:

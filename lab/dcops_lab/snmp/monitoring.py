@@ -63,6 +63,17 @@ class MonitoringLab:
         self.stop()
 
 
+def node_exporter_devices(inv: Inventory) -> list[str]:
+    """Linux servers, which Prometheus scrapes on their node_exporter rather than through the
+    dcops exporter: in the lab all of them on one real node_exporter on loopback."""
+    return sorted(d.name for d in inv.devices if d.status == "active" and d.mgmt_ip and runs_node_exporter(d))
+
+
+def node_exporter_map(devices: list[str], port: int) -> AddressMap:
+    """Every one of `devices` at the lab's node_exporter (never an inventory address)."""
+    return AddressMap(devices={n: {"http": Endpoint("127.0.0.1", port)} for n in devices}, source="node-exporter-lab")
+
+
 def start_monitoring_lab(inv: Inventory, workdir: str | Path, *, prometheus: bool = True,
                          scrape_interval: str | None = None, scrape_timeout: str | None = None,
                          workers: int | None = None) -> MonitoringLab:
@@ -83,14 +94,11 @@ def start_monitoring_lab(inv: Inventory, workdir: str | Path, *, prometheus: boo
         if arrays:
             lab.storage = start_wsapi_lab(inv, arrays, workdir / "wsapi")
             amap = amap.merged(lab.storage.address_map)
-        # Linux servers are scraped by Prometheus on their node_exporter: in the lab all of
-        # them on one real node_exporter on loopback, never on an inventory address.
-        linux = sorted(d.name for d in inv.devices if d.status == "active" and d.mgmt_ip and runs_node_exporter(d))
+        linux = node_exporter_devices(inv)
         if linux:
             lab.node_exporter = start_node_exporter(workdir)
             port = int(lab.node_exporter.url.rsplit(":", 1)[1])
-            overrides = replace(overrides, node_addresses=AddressMap(
-                devices={n: {"http": Endpoint("127.0.0.1", port)} for n in linux}, source="node-exporter-lab"))
+            overrides = replace(overrides, node_addresses=node_exporter_map(linux, port))
         env = {**snmp.env, **(lab.storage.env if lab.storage else {})}
         lab.exporter = start_dcops_exporter(inv.root, amap, workdir, secret_env=env)
         write_tree(config_dir, render(inv, replace(overrides, exporter=lab.exporter.url.removeprefix("http://"))))
