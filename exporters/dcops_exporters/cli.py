@@ -41,6 +41,11 @@ def serve(
         None, "--web.config.file", help="TLS and basic auth, in the Prometheus exporter-toolkit format that every "
                                         "official exporter reads (tls_server_config, http_server_config, "
                                         "basic_auth_users with bcrypt hashes). Checked at startup: any error exits 2."),
+    textfile_dir: list[Path] = typer.Option(
+        [], "--textfile-dir", help="Also serve the *.prom files of this directory on /metrics, read on every "
+                                   "scrape, like node_exporter's textfile collector: where `dcops ansible backup` "
+                                   "and `compliance` write their metrics (their default: out/metrics). "
+                                   "Repeatable. Default: none."),
 ) -> None:
     """Serve /probe?target=<device>&module=<module> and /metrics."""
     from prometheus_client import disable_created_metrics
@@ -60,6 +65,11 @@ def serve(
         except WebConfigError as exc:
             typer.echo(f"--web.config.file: {exc}", err=True)
             raise typer.Exit(2) from None
+    textfile_dirs = [d.resolve() for d in textfile_dir]
+    for directory in textfile_dirs:
+        if not directory.is_dir():
+            typer.echo(f"--textfile-dir: {directory}: not a directory", err=True)
+            raise typer.Exit(2)
     inv = load_or_exit(inventory)
     amap = None
     if address_map is not None:
@@ -69,7 +79,8 @@ def serve(
             typer.echo(f"--address-map: {exc}", err=True)
             raise typer.Exit(2) from None
     exporter = Exporter(Prober(inv, amap, max_concurrent_probes=max_concurrent_probes),
-                        default_timeout=default_timeout, max_timeout=max_timeout, web=web)
+                        default_timeout=default_timeout, max_timeout=max_timeout, web=web,
+                        textfile_dirs=textfile_dirs)
     try:
         httpd = exporter.bind(host, port)
     except OSError as exc:
@@ -80,6 +91,8 @@ def serve(
     log.info("TLS is %s; basic auth is %s", f"enabled (min {web.tls.min_version}, client certificates: "
              f"{web.tls.client_auth_type})" if web and web.tls else "disabled",
              f"required ({len(web.users)} users)" if web and web.users else "off")
+    if textfile_dirs:
+        log.info("serving the *.prom files of %s on /metrics", ", ".join(map(str, textfile_dirs)))
     if web and web.users and not web.tls:
         log.warning("basic auth without TLS: passwords cross the network in clear text")
     try:

@@ -8,6 +8,9 @@ With a web config (`--web.config.file`, webconfig.py) the server speaks TLS and 
 basic auth on every path. The accepting thread only wraps a new connection (no I/O); its
 TLS handshake runs on the connection's own thread under a timeout, so a client that
 stalls mid-handshake holds one thread, not the accept loop and every scrape behind it.
+
+With `--textfile-dir`, `/metrics` also serves the `*.prom` files there (textfile.py): the
+config backup and compliance metrics reach Prometheus through the exporter's own job.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import socket
 import ssl
 import sys
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -27,6 +32,7 @@ from prometheus_client.process_collector import ProcessCollector
 from dcops_exporters.basicauth import UNAUTHORIZED_REASONS, BasicAuth, FailureLog
 from dcops_exporters.modules import MODULES
 from dcops_exporters.probe import FAILURE_REASONS, BadRequest, Prober, ProbeResult
+from dcops_exporters.textfile import MAX_FILE_BYTES, TextfileCollector
 from dcops_exporters.webconfig import TlsContext, WebConfig
 
 log = logging.getLogger("dcops.exporter")
@@ -81,14 +87,25 @@ class ExporterMetrics:
         ):
             Gauge(name, doc, registry=self.registry).set_function(read)
 
+    def read_textfiles(self, directories: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) -> TextfileCollector:
+        """Serve the `*.prom` files of `directories` too (textfile.py). Call it last: a file
+        may not redefine any metric registered before it."""
+        own = {name for family in self.registry.collect() for name in (family.name, *(s.name for s in family.samples))}
+        collector = TextfileCollector(directories, reserved=own, max_bytes=max_bytes)
+        self.registry.register(collector)
+        return collector
+
 
 class Exporter:
     def __init__(self, prober: Prober, default_timeout: float = 10.0, max_timeout: float = 120.0,
-                 timeout_offset: float = 0.5, web: WebConfig | None = None):
+                 timeout_offset: float = 0.5, web: WebConfig | None = None,
+                 textfile_dirs: Sequence[str | Path] = ()):
         self.prober = prober
         self.default_timeout, self.max_timeout, self.timeout_offset = default_timeout, max_timeout, timeout_offset
         self.metrics = ExporterMetrics()
         self.metrics.watch(prober)
+        if textfile_dirs:
+            self.metrics.read_textfiles(textfile_dirs)
         self.web = web
         self.tls = TlsContext(web.tls) if web and web.tls else None
         self.auth = BasicAuth(web.users) if web and web.users else None
