@@ -1,12 +1,14 @@
 """`dcops lab up` as an SRE uses it, end to end with the real components: up (twice: no
 second copy), one core switch failed -> the core group's degraded alert fires in
 Prometheus and reaches the webhook through Alertmanager, a saturated Internet link and a
-UPS on battery seen by Prometheus, heal -> resolved (a resolved notification too), down
--> no process left."""
+UPS on battery seen by Prometheus, heal -> resolved (a resolved notification too), a
+process that dies shown by status, down -> no process left."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 import urllib.parse
@@ -133,11 +135,17 @@ def test_up_fail_a_core_switch_heal_down(tmp_path):
         assert [r["value"][1] for r in query(prom, "resets(dcops_wan_receive_bytes_total[10m])")] == ["0"]
         after = status(state_dir)
         assert after["faults"] == [] and [(b["slo"], b["subject"]) for b in after["budgets"]] == [("sc-site", "sc")]
+        # a process that died: status says which (exit 1), down still stops the rest
+        os.kill(components["webhook"]["pid"], signal.SIGKILL)
+        wait_for("the receiver gone", lambda: not group_members(components["webhook"]["pid"]), 10)
+        dead = dcops("status", *sd)
+        assert dead.returncode == 1 and "not running: webhook" in dead.stdout, dead.stdout + dead.stderr
         print(f"\nup {took_up:.1f}s, alert firing {took_fire:.1f}s after fail, at the webhook {took_notify:.1f}s, "
               f"resolved notification {took_resolve:.1f}s after heal")
     finally:
         down = dcops("down", *sd)
     assert down.returncode == 0, down.stdout + down.stderr
+    assert "webhook: not running" in down.stdout and "prometheus: stopped" in down.stdout
     assert not (state_dir / "lab.json").exists() and not Path(datadir).exists()
     for name, comp in components.items():
         assert not group_members(comp["pid"]), f"{name}: process group {comp['pid']} still has members"

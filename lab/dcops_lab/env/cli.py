@@ -20,6 +20,7 @@ from dcops_lab.env.state import ENV_VAR, LabState, LabStateError, default_state_
 
 console = Console(highlight=False)
 BUDGET_ROWS = 10
+FORMATS = ("table", "json")
 STATE_DIR_HELP = f"The lab's state directory. Default: ${ENV_VAR}, else out/lab-env in the checkout."
 
 
@@ -106,9 +107,15 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        _exit(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}", EXIT_BAD_INPUT)
+
+
 def show_status(state_dir: Path, fmt: str) -> None:
     from dcops_lab.env.status import lab_status
 
+    _check_format(fmt)
     status = lab_status(_running_state(state_dir))
     if fmt == "json":
         typer.echo(status.to_json())
@@ -219,6 +226,7 @@ def alerts(
     from dcops_lab.env.up import NOTIFICATIONS
     from dcops_lab.env.webhook import alert_events, read_notifications
 
+    _check_format(fmt)
     directory = state_dir or default_state_dir()
     events = alert_events(read_notifications(directory / NOTIFICATIONS))[-last:] if last > 0 else []
     if fmt == "json":
