@@ -116,23 +116,32 @@ def cluster_loads(inv: Inventory, site: str | None = None,
             acc = reserved.setdefault(by_site[cp.site][0], [0.0, 0.0])
             acc[0] += vm.vcpus * share
             acc[1] += vm.memory_gb * share
+    # one pass over devices and VMs, grouped by cluster (a lookup per cluster would be
+    # clusters x VMs: minutes at the 50k-device benchmark's 2,920 clusters)
+    hosts_of: dict[str, list[Device]] = {}
+    for dev in sorted(inv.devices, key=lambda d: d.name):
+        if dev.cluster is not None and not _leaving(dev):
+            hosts_of.setdefault(dev.cluster, []).append(dev)
+    today: dict[str, list[VirtualMachine]] = {}
+    planned: dict[str, list[VirtualMachine]] = {}
+    for vm in sorted(inv.vms, key=lambda v: v.name):
+        if vm.status != "offline":
+            today.setdefault(vm.cluster, []).append(vm)
+            planned.setdefault(target[vm.name], []).append(vm)
     out = []
     for cluster in sorted(inv.clusters, key=lambda c: (c.site, c.name)):
         if site is not None and cluster.site != site:
             continue
         hosts = []
-        for dev in sorted(inv.hosts_of(cluster.name), key=lambda d: d.name):
-            if _leaving(dev):
-                continue
+        for dev in hosts_of.get(cluster.name, []):
             cap = capacities.get(dev.name)
             hosts.append(Host(dev.name, cluster.name, dev.status, cap.cpu_cores if cap else None,
                               cap.memory_gb if cap else None, cap.provenance if cap else None))
-        planned = cluster.status == "planned"
-        members = tuple(vm for vm in sorted(inv.vms, key=lambda v: v.name) if vm.status != "offline"
-                        and (target[vm.name] if planned else vm.cluster) == cluster.name)
+        is_planned = cluster.status == "planned"
+        members = tuple((planned if is_planned else today).get(cluster.name, []))
         plan = plans.get(cluster.name)
         cpu_res, mem_res = reserved.get(cluster.name, [0.0, 0.0])
-        out.append(ClusterLoad(cluster.name, cluster.site, cluster.status, "planned" if planned else "today",
+        out.append(ClusterLoad(cluster.name, cluster.site, cluster.status, "planned" if is_planned else "today",
                                tuple(hosts), members, cpu_res, mem_res,
                                float(plan.vcpu_per_core) if plan else default_ratio,
                                "cluster_plans" if plan else "default"))
@@ -192,8 +201,12 @@ def _n1_row(c: ClusterLoad) -> tuple:
 def _host_rows(inv: Inventory, loads: list[ClusterLoad]) -> list[tuple]:
     rows = []
     for c in loads:
+        placed: dict[str, list[VirtualMachine]] = {}
+        for vm in c.vms:
+            if vm.host is not None:
+                placed.setdefault(vm.host, []).append(vm)
         for h in c.hosts:
-            on = [vm for vm in c.vms if vm.host == h.name]
+            on = placed.get(h.name, [])
             vcpus = sum(vm.vcpus for vm in on)
             rows.append((h.name, c.name, h.status, h.cores, h.memory_gb, len(on), vcpus,
                          _num(sum(vm.memory_gb for vm in on)), _ratio(vcpus, h.cores or 0), h.provenance))
