@@ -71,6 +71,8 @@ def status(
     chosen = state_dir or default_state_dir()
     if (chosen / STATE_FILE).exists():
         return show_status(chosen, fmt)
+    if state_dir is None and read_manifest(DEFAULT_STATE_DIR) is None:
+        _fail(f"no lab is up in {chosen} (`dcops lab up` starts one) and no fleet in {DEFAULT_STATE_DIR}")
     _fleet_status(state_dir or DEFAULT_STATE_DIR)
 
 

@@ -185,6 +185,7 @@ def fail(
     from dcops_lab.env.faults import fail as inject
 
     directory = state_dir or default_state_dir()
+    _running_state(directory)  # before the lock, which would create the directory
     with locked(directory):
         state = _running_state(directory)
         inv = load_or_exit(state.inventory)
@@ -205,6 +206,7 @@ def heal(
     from dcops_lab.env.faults import heal as mend
 
     directory = state_dir or default_state_dir()
+    _running_state(directory)
     with locked(directory):
         state = _running_state(directory)
         inv = load_or_exit(state.inventory)

@@ -392,6 +392,8 @@ def _release(state: LabState) -> None:
 
 def bring_down(state_dir: Path, report: Callable[[str, str], None] = lambda name, outcome: None) -> LabState | None:
     """Stop every process the lab in `state_dir` recorded; None when it records none."""
+    if not state_dir.is_dir():
+        return None
     with locked(state_dir):
         state = LabState.load(state_dir)
         if state is None:
