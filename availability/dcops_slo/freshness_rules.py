@@ -1,11 +1,13 @@
 """Freshness: config backups older than a day, devices whose config drifted from intent.
 
 The metrics come from the Ansible side (`dcops ansible backup` and `dcops ansible
-compliance`, playbooks backup_configs.yml and compliance.yml), written as node_exporter
-textfiles (dcops_ansible/metrics.py; default out/metrics/dcops_config_*.prom). Prometheus
-reads them through node_exporter's textfile collector: run node_exporter with
-`--collector.textfile.directory` on that directory and render with `--node-exporter
-HOST:PORT`, which adds the `dcops_textfile` scrape job. Without it, ConfigBackupMetricsAbsent
+compliance`, playbooks backup_configs.yml and compliance.yml), written as Prometheus
+textfiles (dcops_ansible/metrics.py; default out/metrics/dcops_config_*.prom). Two ways
+serve them: the dcops exporter itself with `dcops exporter serve --textfile-dir DIR`,
+through its own job `dcops_exporter` that `dcops prometheus render` always writes; or a
+node_exporter run with `--collector.textfile.directory DIR`, rendered with
+`--textfile-exporter HOST:PORT` (job `dcops_textfile`). The rules select the metrics by
+name only, never by job, so they work either way. With neither, ConfigBackupMetricsAbsent
 says that nobody watches the backups.
 """
 
@@ -43,5 +45,5 @@ def config_alerts() -> RuleGroup:
                           "then is unknown."),
     )
     return RuleGroup("dcops-config-alerts", "rules/dcops-config-alerts.yml", rules,
-                     "Config backups and compliance, from the Ansible textfile metrics (job dcops_textfile,\n"
-                     "rendered with --node-exporter).")
+                     "Config backups and compliance, from the Ansible textfile metrics (served by the dcops\n"
+                     "exporter's --textfile-dir, or a node_exporter's textfile collector).")

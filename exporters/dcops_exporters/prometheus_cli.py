@@ -48,8 +48,10 @@ def render(
                    "never written into the config."),
     alertmanager: str = typer.Option(DEFAULT_ALERTMANAGER, help="HOST:PORT of the Alertmanager Prometheus sends alerts to."),
     textfile_exporter: str | None = typer.Option(
-        None, help="HOST:PORT of the node_exporter whose textfile collector reads the `dcops ansible` metrics "
-                   "(config backups, compliance); adds job dcops_textfile. Default: no such job."),
+        None, help="HOST:PORT of a node_exporter whose textfile collector reads the `dcops ansible` metrics "
+                   "(config backups, compliance); adds job dcops_textfile. Default: no such job, as the dcops "
+                   "exporter serves them on its own /metrics (job dcops_exporter) with `dcops exporter serve "
+                   "--textfile-dir`. Use one or the other for a directory, or every series is scraped twice."),
     rule_profile: str = typer.Option(
         "production", help="production, or lab: every for: 10s and rules every 5s, for the simulated data "
                            "center only."),

@@ -21,6 +21,10 @@ Prometheus loads them (`rule_files`) and sends alerts to `--alertmanager`. Shard
 a shard sees part of a redundancy group or of a service's components, so its rules would
 report members missing that another shard scrapes. With shards, load `rules/` into the
 ruler of the store they remote_write to (Thanos Ruler, Mimir ruler).
+
+The config backup and compliance metrics (textfiles of `dcops ansible`) arrive through
+the exporter's own job, always rendered, when the exporter runs with `--textfile-dir`;
+`--textfile-exporter` adds a `dcops_textfile` job for a node_exporter serving them instead.
 """
 
 from __future__ import annotations
@@ -45,8 +49,10 @@ from dcops_slo.options import DEFAULT_ALERTMANAGER
 load_builtin_modules()
 
 SCRAPED_STATUSES = ("active",)
-EXPORTER_JOB = "dcops_exporter"  # the dcops exporter's own /metrics
+EXPORTER_JOB = "dcops_exporter"  # the dcops exporter's own /metrics, with the textfiles of its --textfile-dir
 TEXTFILE_JOB = "dcops_textfile"  # node_exporter serving the Ansible textfiles (--textfile-exporter)
+# What the exporter's /metrics holds besides its textfiles: the shards other than 0 keep only these
+EXPORTER_OWN_METRICS = "(dcops_exporter|process)_.*"
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,8 @@ class RenderOptions:
     node_addresses: AddressMap | None = None
     # where Prometheus sends alerts (alerting.alertmanagers)
     alertmanager: str = DEFAULT_ALERTMANAGER
-    # node_exporter whose textfile collector reads the Ansible metrics (job dcops_textfile); None: no job
+    # node_exporter whose textfile collector reads the Ansible metrics (job dcops_textfile); None: no
+    # job, the dcops exporter serves them (`dcops exporter serve --textfile-dir`, job dcops_exporter)
     textfile_exporter: str | None = None
     # rule profile, runbook base URL, notification webhooks (dcops_slo)
     rules: RuleOptions = field(default_factory=RuleOptions)
@@ -290,8 +297,7 @@ def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None,
             "external_labels": external,
         },
         "scrape_configs": [
-            {"job_name": EXPORTER_JOB, **opts.access.job_fields(),
-             "static_configs": [{"targets": [opts.exporter]}]},
+            _exporter_job(opts, shard),
             *[_job(j, opts, shard) for j in jobs],
             *[_node_job(j, opts, shard) for j in node_jobs(inv, opts)],
         ],
@@ -310,6 +316,18 @@ def prometheus_config(inv: Inventory, opts: RenderOptions, shard: int | None,
               + (f"# Shard {shard} of {opts.shards}: keeps targets whose hashmod(device) == {shard}.\n"
                  if shard is not None else ""))
     return (header + yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=1000)).encode()
+
+
+def _exporter_job(opts: RenderOptions, shard: int | None) -> dict:
+    """The exporter's own /metrics, always scraped: its health, and the config backup and
+    compliance textfiles it serves with --textfile-dir. Every shard watches the exporter,
+    but only shard 0 keeps the textfile series, as only shard 0 has the dcops_textfile
+    job: a global ruler must see each backup once, or every stale backup alerts N times."""
+    job = {"job_name": EXPORTER_JOB, **opts.access.job_fields(), "static_configs": [{"targets": [opts.exporter]}]}
+    if shard not in (None, 0):
+        job["metric_relabel_configs"] = [{"source_labels": ["__name__"], "regex": EXPORTER_OWN_METRICS,
+                                          "action": "keep"}]
+    return job
 
 
 def monitored_view(inv: Inventory, opts: RenderOptions, jobs: list[ProbeJob]) -> MonitoredView:
