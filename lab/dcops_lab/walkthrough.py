@@ -177,7 +177,7 @@ def run_walkthrough(inv: Inventory, workdir: Path, report: Callable[[Step], None
             return True, f"{len(manifest['devices'])} network devices over SSH on 127.0.0.1 (FakeNOS)"
 
         def start_monitoring() -> tuple[bool, str]:
-            lab = start_monitoring_lab(inv, workdir / "monitoring")
+            lab = start_monitoring_lab(inv, workdir / "monitoring", textfile_dirs=(workdir / "metrics",))
             running.callback(lab.stop)
             fleet_box["monitoring"] = lab
             n = len({d for names in lab.targets.values() for d in names})

@@ -76,11 +76,12 @@ def node_exporter_map(devices: list[str], port: int) -> AddressMap:
 
 def start_monitoring_lab(inv: Inventory, workdir: str | Path, *, prometheus: bool = True,
                          scrape_interval: str | None = None, scrape_timeout: str | None = None,
-                         workers: int | None = None) -> MonitoringLab:
+                         workers: int | None = None, textfile_dirs: tuple[Path, ...] = ()) -> MonitoringLab:
     """Simulate every device the rendered Prometheus config scrapes, and scrape it.
 
     Intervals and timeouts are the inventory's scrape tiers; `scrape_interval` and
-    `scrape_timeout` override every tier (tests scrape every 2 s)."""
+    `scrape_timeout` override every tier (tests scrape every 2 s). The exporter also serves
+    the `*.prom` files of `textfile_dirs` (the Ansible metrics; created if missing)."""
     workdir = Path(workdir)
     config_dir = workdir / "prometheus"
     overrides = RenderOptions(scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)
@@ -100,7 +101,10 @@ def start_monitoring_lab(inv: Inventory, workdir: str | Path, *, prometheus: boo
             port = int(lab.node_exporter.url.rsplit(":", 1)[1])
             overrides = replace(overrides, node_addresses=node_exporter_map(linux, port))
         env = {**snmp.env, **(lab.storage.env if lab.storage else {})}
-        lab.exporter = start_dcops_exporter(inv.root, amap, workdir, secret_env=env)
+        for directory in textfile_dirs:
+            directory.mkdir(parents=True, exist_ok=True)
+        lab.exporter = start_dcops_exporter(inv.root, amap, workdir, secret_env=env, extra_args=[
+            arg for directory in textfile_dirs for arg in ("--textfile-dir", str(directory))])
         write_tree(config_dir, render(inv, replace(overrides, exporter=lab.exporter.url.removeprefix("http://"))))
         if prometheus:
             lab.prometheus = start_prometheus(config_dir / "prometheus.yml", workdir)
