@@ -3,7 +3,9 @@
 `backup_device` is one device's work (what the Ansible action runs per host);
 `finalize` is the once-per-run part (state, commit, metrics); `run_backup` does both with
 the access layer's bounded concurrency (what `dcops ansible backup` and the benchmark run).
-A device that fails keeps its previous file untouched and shows up in the report.
+A device that fails keeps its previous file untouched and shows up in the report. Secrets
+are masked with the inventory's mask key (`mask_key`); without it they become `<masked>`
+and the run says so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dcops_ansible.backup_store import BackupStore
+from dcops_ansible.mask_key import MaskKey, mask_key
 from dcops_ansible.metrics import write_textfile
 from dcops_ansible.outcomes import BackedUp, BackupOutcome, DeviceFailed, outcome_of
 from dcops_devices.access import open_connection, run_bulk, target_for
@@ -38,11 +41,12 @@ def fetch_config(inv: Inventory, name: str, address_map: AddressMap | None = Non
 
 
 def backup_device(inv: Inventory, name: str, store: BackupStore, address_map: AddressMap | None = None,
-                  check: bool = False, address: str = "primary") -> BackedUp:
-    """One device: fetch, mask, store. Raises `AccessError` when the device cannot be read, so
-    the caller decides what a failure is (a `HostFailed` in a bulk run, a failed Ansible task)."""
+                  check: bool = False, address: str = "primary", key: bytes | None = None) -> BackedUp:
+    """One device: fetch, mask (secrets digested with `key`), store. Raises `AccessError`
+    when the device cannot be read, so the caller decides what a failure is (a `HostFailed`
+    in a bulk run, a failed Ansible task)."""
     platform, raw = fetch_config(inv, name, address_map, address)
-    result = store.write(name, mask(platform, raw), check=check)
+    result = store.write(name, mask(platform, raw, key), check=check)
     return BackedUp(name, result.changed, result.diff, result.before, result.after)
 
 
@@ -53,11 +57,11 @@ def registered_outcome(device: str, registered: Mapping[str, Any]) -> BackupOutc
     return BackedUp(device, bool(registered.get("changed")))
 
 
-def metrics_families(state: dict[str, dict], now: float) -> list:
+def metrics_families(state: dict[str, dict], now: float, secrets_keyed: bool | None = None) -> list:
     ok = {(d,): float(e.get("ok", False)) for d, e in state.items()}
     success = {(d,): e["last_success"] for d, e in state.items() if "last_success" in e}
     change = {(d,): e["last_change"] for d, e in state.items() if "last_change" in e}
-    return [
+    families = [
         ("dcops_config_backup_last_success_timestamp_seconds",
          "When the device's running config was last fetched successfully.", ["device"], success),
         ("dcops_config_backup_last_change_timestamp_seconds",
@@ -65,6 +69,11 @@ def metrics_families(state: dict[str, dict], now: float) -> list:
         ("dcops_config_backup_success", "1 if the device's last backup attempt succeeded.", ["device"], ok),
         ("dcops_config_backup_run_timestamp_seconds", "When the last backup run finished.", [], {(): now}),
     ]
+    if secrets_keyed is not None:
+        families.append(("dcops_config_backup_secret_digests",
+                         "1 if masked secrets carry a keyed digest, so a secret's change shows as a config change; "
+                         "0 when the mask key is missing.", [], {(): float(secrets_keyed)}))
+    return families
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class Finalized:
 
 
 def finalize(store: BackupStore, outcomes: list[BackupOutcome], metrics_path: str | Path | None,
-             check: bool = False, now: float | None = None) -> Finalized:
+             check: bool = False, now: float | None = None, secrets_keyed: bool | None = None) -> Finalized:
     """Record state, commit changed files, write metrics. In check mode nothing is written."""
     now = time.time() if now is None else now
     changed = sorted(o.device for o in outcomes if isinstance(o, BackedUp) and o.changed)
@@ -85,7 +94,7 @@ def finalize(store: BackupStore, outcomes: list[BackupOutcome], metrics_path: st
         state = store.record(outcomes, now)
         commit = store.commit(changed)
         if metrics_path:
-            write_textfile(metrics_path, metrics_families(state, now))
+            write_textfile(metrics_path, metrics_families(state, now, secrets_keyed))
     return Finalized(changed, failed, commit)
 
 
@@ -96,6 +105,7 @@ class BackupReport:
     changed_devices: list[str]
     failed_devices: list[str]
     seconds: float
+    mask: MaskKey = MaskKey(None, "not resolved")
 
     @property
     def errors(self) -> dict[str, str]:
@@ -110,8 +120,10 @@ def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None
     store = BackupStore(repo)
     if not check:
         store.ensure()
+    key = mask_key(inv)
     names = devices or [d.name for d in network_devices(inv)]
-    results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address), workers)
+    results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address, key.key), workers)
     outcomes = [outcome_of(r) for r in results]
-    done = finalize(store, outcomes, metrics_path, check)
-    return BackupReport(outcomes, done.commit, done.changed_devices, done.failed_devices, time.monotonic() - started)
+    done = finalize(store, outcomes, metrics_path, check, secrets_keyed=key.keyed)
+    return BackupReport(outcomes, done.commit, done.changed_devices, done.failed_devices, time.monotonic() - started,
+                        key)

@@ -84,6 +84,8 @@ def backup(
     """Back up every network device's running config (exit 2 when some device failed)."""
     inv, amap = _load(inventory, address_map, lab, lab_dir)
     report = run_backup(inv, repo, None if check else metrics, amap, device or None, check, workers)
+    if not report.mask.keyed:
+        typer.echo(f"dcops ansible backup: {report.mask.warning()}", err=True)
     verb = "would change" if check else "changed"
     typer.echo(f"{len(report.results)} devices in {report.seconds:.1f}s: {len(report.changed_devices)} {verb}, "
                f"{len(report.failed_devices)} failed" + (f"; commit {report.commit[:10]}" if report.commit else ""))

@@ -12,7 +12,7 @@ from ansible_testlib import FIXTURE_INVENTORY, LAB_DEVICES, base_env
 
 @pytest.fixture(scope="session")
 def lab_secrets() -> dict[str, str]:
-    return {"DCOPS_NET_PASSWORD": secrets.token_urlsafe(12)}
+    return {"DCOPS_NET_PASSWORD": secrets.token_urlsafe(12), "DCOPS_BACKUP_MASK_KEY": secrets.token_urlsafe(24)}
 
 
 @pytest.fixture(scope="session")

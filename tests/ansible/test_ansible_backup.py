@@ -3,6 +3,7 @@ mode, and a switch that dies mid-run."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -31,9 +32,14 @@ def test_backup_commits_masked_configs_then_changes_nothing(lab_env, tmp_path, p
     ios = (repo / "sc-dist-01.cfg").read_text()
     assert "hostname sc-dist-01" in ios and "! Last configuration change at <masked>" in ios
     assert "#conf_file_ver=<masked>" in (repo / "sc-fw-01.cfg").read_text()
+    # Secrets: a keyed digest where the value is stable, the constant where FortiOS re-encrypts.
+    assert re.search(r"^snmp-server community <secret:[0-9a-f]{16}> RO$", (repo / "sc-rtr-01.cfg").read_text(), re.M)
+    assert "set password ENC <masked>" in (repo / "sc-fw-01.cfg").read_text()
     metrics = (tmp_path / "metrics.prom").read_text()
     assert 'dcops_config_backup_last_success_timestamp_seconds{device="sc-core-01"}' in metrics
     assert 'dcops_config_backup_last_change_timestamp_seconds{device="sc-fw-01"}' in metrics
+    assert "dcops_config_backup_secret_digests 1.0" in metrics
+    assert "secret change detection is off" not in first.stderr
     lint = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
@@ -123,3 +129,15 @@ def test_lab_only_mode_refuses_inventory_addresses(inv, monkeypatch):
     with pytest.raises(TargetRefused, match="no ssh endpoint in the lab address map"):
         from dcops_inventory import AddressMap
         target_for(inv, "sc-core-01", AddressMap({}, source="empty"))
+
+
+@pytest.mark.slow
+def test_without_a_mask_key_secrets_get_a_constant_and_the_run_says_so(lab_env, tmp_path):
+    env = {k: v for k, v in lab_env.items() if k != "DCOPS_BACKUP_MASK_KEY"}
+    run = playbook("backup_configs.yml", env, *backup_args(tmp_path))
+    assert run.returncode == 0, run.stdout[-3000:]
+    warning = ("secret change detection is off (secrets masked as <masked>): secret 'backup-mask-key': "
+               "environment variable DCOPS_BACKUP_MASK_KEY is not set")
+    assert run.stderr.count(warning) == 1, run.stderr
+    assert "snmp-server community <masked> RO" in (tmp_path / "repo" / "sc-rtr-01.cfg").read_text()
+    assert "dcops_config_backup_secret_digests 0.0" in (tmp_path / "metrics.prom").read_text()

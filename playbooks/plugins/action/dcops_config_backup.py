@@ -1,7 +1,8 @@
 # Copyright: dcops contributors. Apache-2.0.
 """Action `dcops_config_backup`: back up this host's running config (runs on the controller).
 
-Fetches the config through the dcops access layer, masks volatile lines and writes
+Fetches the config through the dcops access layer, masks volatile lines and secrets (with
+the inventory's `backup-mask-key`, see `dcops_ansible.mask_key`) and writes
 `<repo>/<host>.cfg` when the masked text changed. `changed` means the file changed; check
 mode writes nothing; --diff shows the masked config diff. A device that cannot be reached
 fails this task only, and its previous backup file stays as it was.
@@ -21,7 +22,9 @@ class ActionModule(ActionBase):
         from dcops_ansible import runtime
         from dcops_ansible.backup import backup_device
         from dcops_ansible.backup_store import BackupStore
+        from dcops_ansible.mask_key import mask_key
         from dcops_devices.access import AccessError
+        from dcops_devices.intent.masking import UnknownPlatform
 
         result = super().run(tmp, task_vars)
         args = self._task.args
@@ -32,10 +35,12 @@ class ActionModule(ActionBase):
         amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
         try:
             out = backup_device(inv, host, BackupStore(args["repo"]), amap, check=self._task.check_mode,
-                                address=args.get("management_address", "primary"))
+                                address=args.get("management_address", "primary"), key=mask_key(inv, task_vars).key)
         except AccessError as exc:
             return {**result, "failed": True, "dcops_error_kind": exc.kind,
                     "msg": f"{exc.kind}: {exc.message} (previous backup kept)"}
+        except UnknownPlatform as exc:
+            return {**result, "failed": True, "msg": f"{exc.args[0]} (not stored unmasked; previous backup kept)"}
         result["changed"] = out.changed
         if out.changed and self._task.diff:
             name = f"{host}.cfg"

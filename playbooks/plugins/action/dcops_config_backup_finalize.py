@@ -4,7 +4,8 @@
 Reads each host's registered `dcops_config_backup` result, records per-device state,
 commits the changed files (message lists the devices) and writes the textfile metrics.
 `changed` means a commit was made; the metrics file is status output and rewritten every
-run, so it is not counted as a change. In check mode nothing is written.
+run, so it is not counted as a change. In check mode nothing is written. Without a mask
+key it warns that secret change detection is off.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from ansible.plugins.action import ActionBase
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("repo", "metrics", "hosts", "result_var"))
+    _VALID_ARGS = frozenset(("repo", "metrics", "hosts", "result_var", "inventory"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
+        from dcops_ansible import runtime
         from dcops_ansible.backup import finalize, registered_outcome
         from dcops_ansible.backup_store import BackupStore
+        from dcops_ansible.mask_key import mask_key
         from dcops_ansible.outcomes import registered_results
 
         result = super().run(tmp, task_vars)
@@ -27,7 +30,11 @@ class ActionModule(ActionBase):
         registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
                                         args.get("result_var", "dcops_backup"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]
-        done = finalize(BackupStore(args["repo"]), outcomes, args.get("metrics"), check=self._task.check_mode)
+        key = mask_key(runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source")), task_vars)
+        done = finalize(BackupStore(args["repo"]), outcomes, args.get("metrics"), check=self._task.check_mode,
+                        secrets_keyed=key.keyed)
+        if not key.keyed:
+            result["warnings"] = [key.warning()]
         result.update(changed=done.commit is not None, commit=done.commit,
                       changed_devices=done.changed_devices, failed_devices=done.failed_devices,
                       msg=f"{len(done.changed_devices)} changed, {len(done.failed_devices)} failed"
