@@ -1,22 +1,23 @@
 """Config backup: fetch, mask, store one file per device, commit changes, write metrics.
 
 `backup_device` is one device's work (what the Ansible action runs per host);
-`finalize` is the once-per-run part (state, commit, metrics); `run_backup` does both with
-the access layer's bounded concurrency (what `dcops ansible backup` and the benchmark run).
-A device that fails keeps its previous file untouched and shows up in the report. Secrets
-are masked with the inventory's mask key (`mask_key`); without it they become `<masked>`
-and the run says so.
+`finalize` is the once-per-run part (commit what the run fetched, state, metrics) and runs
+whatever subset of devices the run covered; `run_backup` does both with the access
+layer's bounded concurrency (what `dcops ansible backup` and the benchmark run), after
+committing what an interrupted run left (`BackupStore.recover`). A device that fails
+keeps its previous file untouched and shows up in the report. Secrets are masked with the
+inventory's mask key (`mask_key`); without it they become `<masked>` and the run says so.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dcops_ansible.backup_store import BackupStore
+from dcops_ansible.backup_store import BackupStore, Committed
 from dcops_ansible.mask_key import MaskKey, mask_key
 from dcops_ansible.metrics import write_textfile
 from dcops_ansible.outcomes import BackedUp, BackupOutcome, DeviceFailed, outcome_of
@@ -85,17 +86,18 @@ class Finalized:
 
 def finalize(store: BackupStore, outcomes: list[BackupOutcome], metrics_path: str | Path | None,
              check: bool = False, now: float | None = None, secrets_keyed: bool | None = None) -> Finalized:
-    """Record state, commit changed files, write metrics. In check mode nothing is written."""
+    """Commit the file of every device this run fetched that differs from the last commit,
+    record state, write metrics. `changed_devices` are the committed ones (in check mode,
+    those whose fetched config differs from their file); in check mode nothing is written."""
     now = time.time() if now is None else now
-    changed = sorted(o.device for o in outcomes if isinstance(o, BackedUp) and o.changed)
     failed = sorted(o.device for o in outcomes if isinstance(o, DeviceFailed))
-    commit = None
-    if not check:
-        state = store.record(outcomes, now)
-        commit = store.commit(changed)
-        if metrics_path:
-            write_textfile(metrics_path, metrics_families(state, now, secrets_keyed))
-    return Finalized(changed, failed, commit)
+    if check:
+        return Finalized(sorted(o.device for o in outcomes if isinstance(o, BackedUp) and o.changed), failed, None)
+    committed: Committed | None = store.commit(o.device for o in outcomes if isinstance(o, BackedUp))
+    state = store.record(outcomes, now, committed.devices if committed else ())
+    if metrics_path:
+        write_textfile(metrics_path, metrics_families(state, now, secrets_keyed))
+    return Finalized(committed.devices if committed else [], failed, committed.sha if committed else None)
 
 
 @dataclass
@@ -105,6 +107,8 @@ class BackupReport:
     changed_devices: list[str]
     failed_devices: list[str]
     seconds: float
+    recovered: Committed | None = None  # what an interrupted run had left uncommitted
+    pending: list[str] = field(default_factory=list)  # check mode: what would be recovered
     mask: MaskKey = MaskKey(None, "not resolved")
 
     @property
@@ -118,12 +122,14 @@ def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None
                workers: int = 32, address: str = "primary") -> BackupReport:
     started = time.monotonic()
     store = BackupStore(repo)
+    recovered, pending = None, store.pending()
     if not check:
         store.ensure()
+        recovered = store.recover()
     key = mask_key(inv)
     names = devices or [d.name for d in network_devices(inv)]
     results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address, key.key), workers)
     outcomes = [outcome_of(r) for r in results]
     done = finalize(store, outcomes, metrics_path, check, secrets_keyed=key.keyed)
     return BackupReport(outcomes, done.commit, done.changed_devices, done.failed_devices, time.monotonic() - started,
-                        key)
+                        recovered, pending if check else [], key)

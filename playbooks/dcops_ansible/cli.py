@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from dcops_ansible.backup import run_backup
+from dcops_ansible.backup_store import RECOVERED
 from dcops_ansible.compliance import check_device, write_report
 from dcops_ansible.hostvars import DEFAULT_GROUP_BY, build_view
 from dcops_ansible.outcomes import DeviceFailed, outcome_of
@@ -86,6 +87,10 @@ def backup(
     report = run_backup(inv, repo, None if check else metrics, amap, device or None, check, workers)
     if not report.mask.keyed:
         typer.echo(f"dcops ansible backup: {report.mask.warning()}", err=True)
+    if report.recovered:
+        typer.echo(f"{RECOVERED} (commit {report.recovered.sha[:10]}): {', '.join(report.recovered.devices)}")
+    if report.pending:
+        typer.echo(f"would commit, {RECOVERED}: {', '.join(report.pending)}")
     verb = "would change" if check else "changed"
     typer.echo(f"{len(report.results)} devices in {report.seconds:.1f}s: {len(report.changed_devices)} {verb}, "
                f"{len(report.failed_devices)} failed" + (f"; commit {report.commit[:10]}" if report.commit else ""))
@@ -107,11 +112,13 @@ def compliance(
     check: bool = typer.Option(False, "--check", help="Show drift only; write no report or metrics."),
     workers: int = typer.Option(32, "--workers", min=1, help="Devices checked at once."),
 ) -> None:
-    """Compare running configs with the inventory's intended config (exit 1 on drift, 2 on failures)."""
+    """Compare running configs with the inventory's intended config (exit 1 on drift, 2 on failures).
+    With --device, the other devices keep their entries of the previous report."""
     inv, amap = _load(inventory, address_map, lab, lab_dir)
-    names = device or [d.name for d in network_devices(inv)]
+    every = [d.name for d in network_devices(inv)]
+    names = device or every
     outcomes = [outcome_of(r) for r in run_bulk(names, lambda n: check_device(inv, n, amap), workers)]
-    summary = write_report(outcomes, None if check else report, None if check else metrics)
+    summary = write_report(outcomes, None if check else report, None if check else metrics, keep=frozenset(every))
     for o in summary.outcomes:
         if isinstance(o, DeviceFailed):
             typer.echo(f"{o.device}: unreachable: {o.error.splitlines()[0] if o.error else o.reason}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -91,10 +91,14 @@ def registered_outcome(device: str, registered: Mapping[str, Any]) -> Compliance
 
 @dataclass(frozen=True)
 class ComplianceReport:
-    """One run's outcomes, sorted by device; `as_json()` is the report file's content."""
+    """One run's outcomes, sorted by device, and the devices it did not check as the previous
+    report had them (`carried`, with when they were checked): a run limited to some devices
+    leaves the others' entries and metrics as they were. `non_compliant` and `failed` are
+    this run's; `as_json()` is the report file's content, its lists over every device."""
 
     checked_at: float
     outcomes: tuple[ComplianceOutcome, ...]
+    carried: tuple[tuple[ComplianceOutcome, float], ...] = ()
 
     @property
     def non_compliant(self) -> list[str]:
@@ -104,36 +108,69 @@ class ComplianceReport:
     def failed(self) -> list[str]:
         return [o.device for o in self.outcomes if isinstance(o, DeviceFailed)]
 
+    def every_device(self) -> list[tuple[ComplianceOutcome, float]]:
+        """This run's outcomes and the carried ones, by device, with when each was checked."""
+        both = [(o, self.checked_at) for o in self.outcomes] + list(self.carried)
+        return sorted(both, key=lambda pair: pair[0].device)
+
     def as_json(self) -> dict:
         devices: dict[str, dict] = {}
-        for o in self.outcomes:
+        for o, at in self.every_device():
             if isinstance(o, Drift):
                 devices[o.device] = {"ok": True, "compliant": o.compliant, "missing": o.missing, "extra": o.extra}
             else:
                 devices[o.device] = {"ok": False, "error": o.error}
                 if o.error_kind is not None:
                     devices[o.device]["error_kind"] = o.error_kind
-        return {"checked_at": self.checked_at, "devices": devices, "non_compliant": self.non_compliant,
-                "failed": self.failed}
+            devices[o.device]["checked_at"] = at
+        return {"checked_at": self.checked_at, "checked": [o.device for o in self.outcomes], "devices": devices,
+                "non_compliant": [d for d, e in devices.items() if e["ok"] and not e["compliant"]],
+                "failed": [d for d, e in devices.items() if not e["ok"]]}
+
+
+def previous_entries(report_path: str | Path, keep: Collection[str]) -> list[tuple[ComplianceOutcome, float]]:
+    """The devices in `keep` as an earlier report at `report_path` had them (none when there
+    is no readable report: it is status output, rewritten whole)."""
+    try:
+        data = json.loads(Path(report_path).read_text())
+        devices = data["devices"]
+        out: list[tuple[ComplianceOutcome, float]] = []
+        for name, e in devices.items():
+            if name not in keep:
+                continue
+            at = float(e.get("checked_at", data["checked_at"]))
+            out.append((Drift(name, list(e["missing"]), list(e["extra"])) if e["ok"]
+                        else DeviceFailed(name, str(e["error"]), e.get("error_kind")), at))
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def write_report(outcomes: list[ComplianceOutcome], report_path: str | Path | None, metrics_path: str | Path | None,
-                 now: float | None = None) -> ComplianceReport:
-    """The report of a run; writes the JSON report and the textfile metrics when given paths."""
-    report = ComplianceReport(time.time() if now is None else now, tuple(sorted(outcomes, key=lambda o: o.device)))
+                 now: float | None = None, keep: Collection[str] = ()) -> ComplianceReport:
+    """The report of a run; writes the JSON report and the textfile metrics when given paths.
+    Devices in `keep` that this run did not check keep their entry of the previous report."""
+    checked = {o.device for o in outcomes}
+    carried = [(o, at) for o, at in previous_entries(report_path, keep) if o.device not in checked] \
+        if report_path and keep else []
+    report = ComplianceReport(time.time() if now is None else now, tuple(sorted(outcomes, key=lambda o: o.device)),
+                              tuple(carried))
     if report_path:
         write_atomic(report_path, json.dumps(report.as_json(), indent=1, sort_keys=True) + "\n")
     if metrics_path:
-        checked = [o for o in report.outcomes if isinstance(o, Drift)]
+        every = [o for o, _ in report.every_device()]
+        drifts = [o for o in every if isinstance(o, Drift)]
         write_textfile(metrics_path, [
             ("dcops_config_compliance_missing_lines", "Intended config lines absent from the running config.",
-             ["device"], {(o.device,): float(len(o.missing)) for o in checked}),
+             ["device"], {(o.device,): float(len(o.missing)) for o in drifts}),
             ("dcops_config_compliance_extra_lines", "Running config lines in managed sections that are not intended.",
-             ["device"], {(o.device,): float(len(o.extra)) for o in checked}),
+             ["device"], {(o.device,): float(len(o.extra)) for o in drifts}),
             ("dcops_config_compliance_compliant", "1 if the running config matches the intended config.",
-             ["device"], {(o.device,): float(o.compliant) for o in checked}),
+             ["device"], {(o.device,): float(o.compliant) for o in drifts}),
             ("dcops_config_compliance_check_success", "1 if the device's running config could be read.",
-             ["device"], {(o.device,): float(isinstance(o, Drift)) for o in report.outcomes}),
+             ["device"], {(o.device,): float(isinstance(o, Drift)) for o in every}),
+            ("dcops_config_compliance_last_check_timestamp_seconds", "When the device was last checked.",
+             ["device"], {(o.device,): at for o, at in report.every_device()}),
             ("dcops_config_compliance_run_timestamp_seconds", "When the last compliance run finished.", [],
              {(): report.checked_at}),
         ])

@@ -24,7 +24,7 @@ def test_compliance_reports_missing_and_extra_lines(lab_env, tmp_path, push):
     assert all(r["changed"] == 0 for r in recap(checked.stdout).values())
     shown = checked.stdout.split("TASK [compliance : Show drift]")[1]
     assert '"missing": [\n            "logging host 10.10.0.102"' in shown, shown[:2000]
-    assert "skipping: [sc-core-01]" in shown.split("PLAY [Report drift]")[0]
+    assert "skipping: [sc-core-01]" in shown.split("TASK [compliance : Write the drift report")[0]
     assert not report.exists() and not metrics.exists()
 
     run = playbook("compliance.yml", lab_env, *args)
@@ -42,6 +42,20 @@ def test_compliance_reports_missing_and_extra_lines(lab_env, tmp_path, push):
     assert 'dcops_config_compliance_compliant{device="sc-core-02"} 1.0' in text
     lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+    # Limited to the edge switches: their entries are this run's, every other device keeps its own.
+    push("ate-edge-01", ["ntp server 10.20.0.99"], revert=["no ntp server 10.20.0.99"])
+    limited = playbook("compliance.yml", lab_env, *args, "--limit", "role_edge_switch")
+    assert limited.returncode == 0, limited.stdout[-3000:]
+    assert sorted(recap(limited.stdout)) == ["ate-edge-01", "sc-edge-01"]
+    after = json.loads(report.read_text())
+    assert after["checked"] == ["ate-edge-01", "sc-edge-01"] and sorted(after["devices"]) == sorted(data["devices"])
+    assert after["devices"]["ate-edge-01"]["extra"] == ["ntp server 10.20.0.99"]
+    assert after["devices"]["sc-fw-01"] == data["devices"]["sc-fw-01"]
+    assert after["non_compliant"] == ["ate-edge-01", "sc-edge-01", "sc-fw-01"]
+    text = metrics.read_text()
+    assert 'dcops_config_compliance_compliant{device="ate-edge-01"} 0.0' in text
+    assert 'dcops_config_compliance_compliant{device="sc-core-02"} 1.0' in text
 
 
 @pytest.mark.slow

@@ -1,7 +1,11 @@
 # Copyright: dcops contributors. Apache-2.0.
 """Action `dcops_compliance_report`: once per run, the drift report (JSON) and metrics.
 
-Status output, rewritten each run, so never `changed`; nothing is written in check mode.
+The role runs it with `run_once` in the `always` section after the checks, so it runs
+whatever `--limit` selected and however many hosts failed. `hosts` are the play's hosts,
+whose registered results are this run's; `keep` the inventory's hosts, whose entries of the
+previous report stay when this run did not check them. Status output, rewritten each run,
+so never `changed`; nothing is written in check mode.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from ansible.plugins.action import ActionBase
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("report", "metrics", "hosts", "result_var"))
+    _VALID_ARGS = frozenset(("report", "metrics", "hosts", "keep", "result_var"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -24,7 +28,9 @@ class ActionModule(ActionBase):
                                         args.get("result_var", "dcops_compliance"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]
         check = self._task.check_mode
-        report = write_report(outcomes, None if check else args.get("report"), None if check else args.get("metrics"))
+        report = write_report(outcomes, None if check else args.get("report"), None if check else args.get("metrics"),
+                              keep=frozenset(args.get("keep") or ()))
         result.update(changed=False, non_compliant=report.non_compliant, failed_devices=report.failed,
-                      msg=f"{len(report.non_compliant)} non-compliant, {len(report.failed)} unreachable")
+                      msg=f"{len(outcomes)} checked: {len(report.non_compliant)} non-compliant, "
+                          f"{len(report.failed)} unreachable")
         return result
