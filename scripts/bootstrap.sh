@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter openssh-server openssh-client git iproute2 python3-venv)
+APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter openssh-server openssh-client git iproute2 python3-venv chromium)
 # The venv is built on Debian's Python when there is one: lab daemons (snmpsim) drop root
 # and must be able to read the interpreter, which a Python under /root is not.
 PYTHON=${DCOPS_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 )}
