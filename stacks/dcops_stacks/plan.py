@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dcops_inventory import Inventory
+from dcops_inventory.dr_tiers import tier_coverage
 from dcops_stacks.errors import StackError
 from dcops_stacks.guest import guest_id
 
@@ -107,11 +108,23 @@ class PlaceholderPlan:
 
 
 @dataclass(frozen=True)
+class TierPlan:
+    """One tier of a critical service (dcops_inventory.dr_tiers) and what stands in for it here."""
+
+    name: str
+    primary_vms: tuple[str, ...]
+    replicas: tuple[str, ...]
+    placeholders: tuple[str, ...]  # PlaceholderPlan names
+    shared_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CounterpartPlan:
     service: str
     primary_vms: tuple[str, ...]
     replicas: tuple[str, ...]
     placeholders: tuple[PlaceholderPlan, ...]
+    tiers: tuple[TierPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -318,6 +331,13 @@ def _recovery(inv: Inventory, stack: str, site_name: str, target: dict[str, str]
                 placeholders.append(PlaceholderPlan(
                     f"{vm_name}-standby", vm_name, clusters[0].name,
                     int(vm.vcpus * MHZ_PER_VCPU * share), int(vm.memory_gb * 1024 * share)))
-        counterparts.append(CounterpartPlan(svc.name, primary_vms, tuple(replicas), tuple(placeholders)))
+        # every tier the service runs on needs its own stand-in: a shared tier's replica
+        # (a domain controller's) does not cover the service's application VMs
+        made = {p.primary: p.name for p in placeholders}
+        tiers = tuple(
+            TierPlan(cov.tier.name, cov.tier.vms, tuple(r for r in cov.replicas if r in site_vms),
+                     tuple(made[vm] for vm in cov.placeholders if vm in made), cov.tier.shared_with)
+            for cov in tier_coverage(inv, svc, site_name, only=primary_vms))
+        counterparts.append(CounterpartPlan(svc.name, primary_vms, tuple(replicas), tuple(placeholders), tiers))
     return RecoveryPlan(primary, tuple(critical), tuple(counterparts))
 

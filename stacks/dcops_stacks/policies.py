@@ -130,8 +130,11 @@ def redundant_vms_apart(res: Resources) -> Iterator[Violation]:
                 yield Violation(name, f"{label} ({', '.join(members)}) has no mandatory storage anti-affinity rule", group.urn)
 
 
-@policy("critical-service-counterpart", "Every critical service has a counterpart (replica or placeholder) at the alternate site.")
+@policy("critical-service-counterpart", "Every tier of every critical service has a counterpart (replica or "
+                                        "placeholder) at the alternate site.")
 def critical_service_counterpart(res: Resources) -> Iterator[Violation]:
+    """Per tier, not per service (dcops_inventory.dr_tiers): a shared tier's replica - a
+    domain controller's - once passed a service whose own application VMs had no stand-in."""
     name = "critical-service-counterpart"
     vms = res.vms_named()
     for plan in res.of_type(RECOVERY):
@@ -149,6 +152,23 @@ def critical_service_counterpart(res: Resources) -> Iterator[Violation]:
                 continue
             for missing in sorted(set(cp.props.get("replicas", [])) - set(replicas)):
                 yield Violation(name, f"critical service {service!r}: replica {missing!r} is not a VM of this stack", cp.urn)
+            if not replicas and not placeholders:
+                continue
+            tiers = cp.props.get("tiers", [])
+            covered = [t["name"] for t in tiers if _tier_stands_in(t, vms, pools)]
+            for tier in tiers:
+                if tier["name"] in covered:
+                    continue
+                others = f"; the counterparts of {', '.join(repr(c) for c in covered)} do not stand in for it" \
+                    if covered else ""
+                yield Violation(name, f"critical service {service!r}: tier {tier['name']!r} "
+                                      f"({', '.join(tier.get('primaryVms', []))}) has no counterpart (replica VM or "
+                                      f"placeholder reservation) at the alternate site {site!r}{others}", cp.urn)
+
+
+def _tier_stands_in(tier: dict, vms: dict, pools: set) -> bool:
+    """A tier is covered by a replica VM of this stack or a placeholder pool that exists."""
+    return any(r in vms for r in tier.get("replicas", [])) or any(p in pools for p in tier.get("placeholders", []))
 
 
 @policy("cluster-n-plus-one", "Each cluster still fits every VM's vCPU and RAM after losing its largest host.")

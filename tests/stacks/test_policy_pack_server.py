@@ -74,6 +74,6 @@ def test_policy_pack_passes_mtpe_and_blocks_a_missing_counterpart(policy_pack, p
         docs["recovery.yaml"]["counterparts"] = [c for c in docs["recovery.yaml"]["counterparts"]
                                                  if not c["primary"].startswith("vm-multas-app")]
     found = analyze(policy_pack, run_program(mutate(drop_multas), "alternate"))
-    assert found == [("critical-service-counterpart", "Every critical service has a counterpart (replica or "
-                      "placeholder) at the alternate site.\ncritical service 'multas-bancos' has no counterpart "
+    assert found == [("critical-service-counterpart", "Every tier of every critical service has a counterpart "
+                      "(replica or placeholder) at the alternate site.\ncritical service 'multas-bancos' has no counterpart "
                       "(replica VM or placeholder reservation) at the alternate site 'dca'", "MANDATORY")]
