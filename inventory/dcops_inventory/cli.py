@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_or_exit
+from dcops_inventory.devicetype_import import ImportProblems, convert, merge, write
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import inventory_files, load_inventory
@@ -148,3 +149,62 @@ def _print_summary(data: Json) -> None:
     else:
         console.print("No source table is transcribed (seed_rows): no counts to compare.")
 
+
+
+@app.command("import-device-types")
+def import_device_types(
+    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Device-type YAML files in the NetBox "
+                                       "community device-type library's format (one make and model each)."),
+    out: Path | None = typer.Option(None, "--out", "-o", metavar="FILE",
+                                    help="The device_types YAML to add them to (created if missing). Default: "
+                                         "device_types.yaml of the selected inventory directory."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the file would change."),
+    sum_power_ports: bool = typer.Option(False, "--sum-power-ports",
+                                         help="Add every power port's draw (supplies that are not redundant)."),
+    provenance: str | None = typer.Option(None, "--provenance", metavar="TEXT",
+                                          help="Provenance of the records (a citation of a meta.sources document, "
+                                               "or `assumption: why`); default: an assumption naming the file."),
+    inventory: Path = InventoryOption,
+) -> None:
+    """Import device types (power draw, rack units, ports) from the NetBox device-type library.
+
+    Each record is appended to --out; one already there with the same values is left alone
+    (importing again changes nothing), one with other values is an error. Library fields the
+    dcops model has no place for are listed as warnings. Bad input: `file:line: field:
+    reason`, exit 2, nothing written."""
+    if out is None:
+        location = resolve_or_exit(inventory)
+        if not location.path.is_dir():
+            err_console.print(f"error: --out is needed: the inventory {location.path} is a file, not a directory",
+                              markup=False, highlight=False)
+            raise typer.Exit(EXIT_INVALID)
+        out = location.path / "device_types.yaml"
+    problems, imported = [], []
+    for path in files:
+        try:
+            imported.append(convert(path, provenance, sum_power_ports))
+        except ImportProblems as exc:
+            problems.extend(exc.problems)
+    try:
+        result = merge(out, imported) if not problems else None
+    except ImportProblems as exc:
+        problems.extend(exc.problems)
+    for imp in imported:
+        for warning in imp.warnings:
+            err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    if problems or result is None:
+        for p in problems:
+            err_console.print(str(p), markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"{len(problems)} error(s); nothing written.", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INVALID)
+    added = ", ".join(result.added) or "none"
+    if check:
+        typer.echo(f"{out}: would add {len(result.added)} device type(s) ({added}); "
+                   f"{len(result.unchanged)} already there")
+        raise typer.Exit(1 if result.changed else 0)
+    try:
+        write(out, result)
+    except OSError as exc:
+        err_console.print(f"error: --out {str(out)!r}: {exc.strerror or exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    typer.echo(f"{out}: added {len(result.added)} device type(s) ({added}); {len(result.unchanged)} already there")
