@@ -5,15 +5,25 @@ known ones). Show outputs follow the real devices' layout closely enough for the
 ntc-templates parsers; `show running-config` is rendered from the live config tree, so a
 pushed change shows in the next one. Volatile header lines (clock, config size, file
 version) are real and change, which is what backup masking exists for.
+
+`show vlan brief` (IOS) / `show vlan` (EOS) are rendered from the same tree (the `vlan N`
+blocks, the ports' `switchport access vlan`), so `vlan N` / `name X` / `no vlan N` pushes
+show at once. `show version`, `show inventory` and `show lldp neighbors` tell the device's
+facts as the inventory has them (serial, model, neighbours from the cabling): a fresh lab
+agrees with the inventory. Tests make a device contradict it with the lab-only exec
+commands `lab inject serial S`, `lab inject model M`, `lab inject neighbor LOCAL DEVICE
+PORT` and undo them with `lab reset` (no real NOS has them; they change only the facts
+the device tells, never its config).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 
 from dcops_devices.intent import configtree
-from dcops_lab.fakenos.devices import DeviceState
+from dcops_lab.fakenos.devices import DeviceSpec, DeviceState, NeighborSpec
 
 _IF_SHORT = {"GigabitEthernet": "Gi", "TenGigabitEthernet": "Te", "Ethernet": "Et", "Management": "Ma",
              "FortyGigabitEthernet": "Fo", "HundredGigE": "Hu"}
@@ -30,12 +40,46 @@ def _stamp(t: float) -> str:
     return time.strftime("%H:%M:%S UTC %a %b %d %Y", time.gmtime(t))
 
 
+# The spec each device booted with, kept when a test injects a contradiction (`lab reset`).
+_BOOT_SPECS: dict[str, DeviceSpec] = {}
+
+
+def lab_command(state: DeviceState, cmd: str) -> str | None:
+    """`lab inject serial|model VALUE`, `lab inject neighbor LOCAL DEVICE PORT`, `lab reset`:
+    change the facts a device tells (not its config), so tests can make it disagree with
+    the inventory. None when `cmd` is not one of them."""
+    words = cmd.split()
+    if words[:1] != ["lab"]:
+        return None
+    with state.lock:
+        spec = _BOOT_SPECS.setdefault(state.spec.name, state.spec)
+        if words[1:] == ["reset"]:
+            state.spec = spec
+            return ""
+        if len(words) == 4 and words[1] == "inject" and words[2] in ("serial", "model"):
+            state.spec = dataclasses.replace(state.spec, **{words[2]: words[3]})
+            return ""
+        if len(words) == 6 and words[1:3] == ["inject", "neighbor"]:
+            local, device, port = words[3:]
+            kept = [n for n in state.spec.neighbors if n.local_port != local]
+            state.spec = dataclasses.replace(state.spec, neighbors=tuple(
+                sorted([*kept, NeighborSpec(local, device, port)], key=lambda n: n.local_port)))
+            return ""
+    return "% lab: use lab inject serial|model VALUE | lab inject neighbor LOCAL DEVICE PORT | lab reset"
+
+
+# Lines that open a top-level block; in a block they leave it first, as on IOS and EOS.
+_TOP_LEVEL = r"^(interface|vlan|router|line|ip access-list|management)\b"
+
+
 class Dialect:
     """Session logic shared by the indentation-syntax platforms (IOS, EOS)."""
 
     platform = ""
     exec_suffix = "#"
     config_suffix = "(config)#"
+    vlan_commands: tuple[str, ...] = ()
+    default_vlans: tuple[tuple[int, str], ...] = ((1, "default"),)
 
     def __init__(self, state: DeviceState):
         self.state = state
@@ -90,6 +134,13 @@ class Dialect:
             return self.show_interfaces()
         if cmd == "show lldp neighbors":
             return self.show_lldp()
+        if cmd == "show inventory":
+            return self.show_inventory()
+        if cmd in self.vlan_commands:
+            with self.state.lock:
+                return self.show_vlan()
+        if cmd.startswith("lab "):
+            return lab_command(self.state, cmd)
         if cmd in ("write memory", "copy running-config startup-config", "wr"):
             return "Building configuration...\n[OK]"
         return None
@@ -112,11 +163,14 @@ class Dialect:
             if not stripped or stripped.startswith("!"):
                 return ""
             if stripped.startswith("no "):
-                parent = self.block if self.block is not None else root
+                top = re.match(_TOP_LEVEL, stripped[3:]) is not None
+                parent = self.block if self.block is not None and not top else root
+                if top:
+                    self.block = None
                 if configtree.remove_line(parent, stripped[3:]):
                     self.state.touch()
                 return ""
-            if re.match(r"^(interface|vlan|router|line|ip access-list|management)\b", stripped):
+            if re.match(_TOP_LEVEL, stripped):
                 before = configtree.render_indented(root)
                 self.block = configtree.set_line(root, stripped)
                 if configtree.render_indented(root) != before:
@@ -142,9 +196,42 @@ class Dialect:
     def show_lldp(self) -> str:
         raise NotImplementedError
 
+    def show_inventory(self) -> str:
+        raise NotImplementedError
+
+    def show_vlan(self) -> str:
+        raise NotImplementedError
+
+    # VLANs from the live config tree (call with the state's lock held) ---------------------
+    def vlans(self) -> list[tuple[int, str, list[str]]]:
+        """(vid, name, access ports) of every VLAN the device has: the defaults and the
+        `vlan N` blocks; a port is listed under its access VLAN (VLAN 1 unless configured),
+        trunk ports under none, as `show vlan brief` lists them."""
+        root = self.state.tree
+        names = dict(self.default_vlans)
+        for node in root.children:
+            m = re.fullmatch(r"vlan (\d+)", node.line)
+            if m:
+                vid = int(m.group(1))
+                name = next((c.line.split(None, 1)[1] for c in node.children if c.line.startswith("name ")),
+                            f"VLAN{vid:04d}")
+                names[vid] = name
+        ports: dict[int, list[str]] = {}
+        for p in self.state.spec.ports:
+            block = root.find(f"interface {p.name}")
+            lines = [c.line for c in block.children] if block is not None else []
+            if "switchport mode trunk" in lines or p.name.startswith(("Management", "mgmt")):
+                continue
+            vid = next((int(x.split()[-1]) for x in lines if x.startswith("switchport access vlan ")), 1)
+            ports.setdefault(vid, []).append(_short(p.name))
+        return [(vid, name, ports.get(vid, [])) for vid, name in sorted(names.items())]
+
 
 class CiscoIos(Dialect):
     platform = "cisco_ios"
+    vlan_commands = ("show vlan brief", "show vlan")
+    default_vlans = ((1, "default"), (1002, "fddi-default"), (1003, "token-ring-default"),
+                     (1004, "fddinet-default"), (1005, "trnet-default"))
 
     def running_config(self) -> list[str]:
         body = configtree.render_indented(self.state.tree)
@@ -209,9 +296,25 @@ class CiscoIos(Dialect):
         out += ["", f"Total entries displayed: {len(self.state.spec.neighbors)}"]
         return "\n".join(out)
 
+    def show_inventory(self) -> str:
+        s = self.state.spec
+        return "\n".join([f'NAME: "{s.name}", DESCR: "Cisco {s.model} chassis"',
+                          f"PID: {s.model:<18}, VID: V02  , SN: {s.serial}", ""])
+
+    def show_vlan(self) -> str:
+        out = ["", "VLAN Name                             Status    Ports",
+               "---- -------------------------------- --------- -------------------------------"]
+        for vid, name, ports in self.vlans():
+            status = "act/unsup" if vid >= 1002 else "active"
+            chunks = [ports[i:i + 4] for i in range(0, len(ports), 4)] or [[]]
+            out.append(f"{vid:<5}{name[:32]:<33}{status:<10}{', '.join(chunks[0])}".rstrip())
+            out += [" " * 48 + ", ".join(c) for c in chunks[1:]]
+        return "\n".join(out)
+
 
 class AristaEos(Dialect):
     platform = "arista_eos"
+    vlan_commands = ("show vlan",)
 
     def terminal_reply(self, cmd: str) -> str:
         return "Pagination disabled." if "length" in cmd else "Width set to 511 columns."
@@ -271,6 +374,24 @@ class AristaEos(Dialect):
                "---------- ------------------------ ---------------------- ---"]
         for n in self.state.spec.neighbors:
             out.append(f"{_short(n.local_port):<14}{n.device:<25}{n.port:<23} 120")
+        return "\n".join(out)
+
+    def show_inventory(self) -> str:
+        s = self.state.spec
+        return "\n".join([
+            "System information",
+            "  Model                    Description",
+            "  ------------------------ ----------------------------------------------------",
+            f"  {s.model:<25}{len(s.ports)}-port switch", "",
+            "  HW Version  Serial Number  Mfg Date   Epoch",
+            "  ----------- -------------- ---------- -----",
+            f"  11.01       {s.serial:<15}2019-01-01 01.00", ""])
+
+    def show_vlan(self) -> str:
+        out = ["VLAN  Name                             Status    Ports",
+               "----- -------------------------------- --------- -------------------------------"]
+        for vid, name, ports in self.vlans():
+            out.append(f"{vid:<6}{name[:32]:<33}{'active':<10}{', '.join(ports)}".rstrip())
         return "\n".join(out)
 
 
