@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "stack": ("dcops_stacks.cli", "Pulumi stacks for the primary and alternate data centers."),
     "lab": ("dcops_lab.cli", "Run the simulated data center on this machine."),
     "report": ("dcops_reports.cli", "Queries, tables and reports for capacity planners."),
+    "capacity": ("dcops_reports.capacity_cli", "Forecasts, what-if placement and DR readiness for capacity planners."),
     "availability": ("dcops_availability.cli", "Availability against the declared goals."),
     "slo": ("dcops_slo.cli", "Service level objectives and their rules."),
     "dashboards": ("dcops_dashboards.cli", "Grafana dashboards and provisioning from the inventory."),
