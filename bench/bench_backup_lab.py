@@ -115,8 +115,8 @@ def main() -> int:
                 pb_env = {**env, "DCOPS_ADDRESS_MAP": amap, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
                           "XDG_CACHE_HOME": str(tmp / "xdg")}
                 playbook = run_measured(["ansible-playbook", "-i", "inventory/dcops.yml", "playbooks/backup_configs.yml",
-                                         "-e", f"dcops_backup_repo={tmp / 'pb-repo'}",
-                                         "-e", f"dcops_backup_metrics={tmp / 'pb.prom'}"], pb_env)
+                                         "-e", f"config_backup_repo={tmp / 'pb-repo'}",
+                                         "-e", f"config_backup_metrics={tmp / 'pb.prom'}"], pb_env)
     print(f"lab: {len(names)} MTPE network devices on 127.0.0.1, started in {lab_start:.1f} s")
     print(f"dcops concurrent backup ({args.workers} workers): {conc_s:7.2f} s wall (backup {conc['seconds']:.2f} s), "
           f"peak RSS {conc_mb} MiB, failed {len(conc['failed'])}")

@@ -18,7 +18,7 @@ def git(repo: Path, *args: str) -> str:
 
 
 def backup_args(tmp_path: Path) -> list[str]:
-    return ["-e", f"dcops_backup_repo={tmp_path / 'repo'}", "-e", f"dcops_backup_metrics={tmp_path / 'metrics.prom'}"]
+    return ["-e", f"config_backup_repo={tmp_path / 'repo'}", "-e", f"config_backup_metrics={tmp_path / 'metrics.prom'}"]
 
 
 @pytest.mark.slow

@@ -27,13 +27,13 @@ def test_registered_results_skip_absent_and_skipped_hosts():
     from dcops_ansible.outcomes import BackedUp, DeviceFailed, registered_results
 
     hostvars = {
-        "a": {"dcops_backup": {"changed": True}},
-        "b": {"dcops_backup": {"failed": True, "dcops_error_kind": "connect", "msg": "connect: refused"}},
-        "c": {"dcops_backup": {"skipped": True}},
+        "a": {"config_backup_result": {"changed": True}},
+        "b": {"config_backup_result": {"failed": True, "dcops_error_kind": "connect", "msg": "connect: refused"}},
+        "c": {"config_backup_result": {"skipped": True}},
         "d": {},
-        "e": {"dcops_backup": {"failed": True, "msg": "module crashed"}},
+        "e": {"config_backup_result": {"failed": True, "msg": "module crashed"}},
     }
-    got = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "dcops_backup")]
+    got = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "config_backup_result")]
     assert got == [BackedUp("a", True), DeviceFailed("b", "connect: refused", "connect"),
                    DeviceFailed("e", "module crashed", None)]
     assert got[2].reason == "module crashed"
@@ -129,11 +129,11 @@ def test_compliance_report_from_registered_results(tmp_path):
     from dcops_ansible.outcomes import DeviceFailed, registered_results
 
     hostvars = {
-        "sw-2": {"dcops_compliance": {"compliant": False, "missing": ["ntp server 10.0.0.1"], "extra": []}},
-        "sw-1": {"dcops_compliance": {"compliant": True, "missing": [], "extra": []}},
-        "sw-3": {"dcops_compliance": {"failed": True, "msg": "connect: cannot connect"}},
+        "sw-2": {"compliance_result": {"compliant": False, "missing": ["ntp server 10.0.0.1"], "extra": []}},
+        "sw-1": {"compliance_result": {"compliant": True, "missing": [], "extra": []}},
+        "sw-3": {"compliance_result": {"failed": True, "msg": "connect: cannot connect"}},
     }
-    outcomes = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "dcops_compliance")]
+    outcomes = [registered_outcome(h, r) for h, r in registered_results(hostvars, list(hostvars), "compliance_result")]
     assert outcomes[0] == Drift("sw-2", missing=["ntp server 10.0.0.1"], extra=[])
     assert outcomes[2] == DeviceFailed("sw-3", "connect: cannot connect")
 

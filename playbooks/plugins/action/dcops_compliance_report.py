@@ -25,7 +25,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = self._task.args
         registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
-                                        args.get("result_var", "dcops_compliance"))
+                                        args.get("result_var", "compliance_result"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]
         check = self._task.check_mode
         report = write_report(outcomes, None if check else args.get("report"), None if check else args.get("metrics"),

@@ -31,7 +31,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = self._task.args
         registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
-                                        args.get("result_var", "dcops_backup"))
+                                        args.get("result_var", "config_backup_result"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]
         key = mask_key(runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source")), task_vars)
         try:

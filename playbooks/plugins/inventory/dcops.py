@@ -15,8 +15,11 @@ description:
     C(ansible_network_os) for network platforms and C(dcops_*) facts - C(dcops_platform),
     C(dcops_site), C(dcops_rack), C(dcops_role), C(dcops_model), C(dcops_manufacturer),
     C(dcops_serial), C(dcops_status), C(dcops_cluster), C(dcops_credentials) and more.
-  - Groups are C(devices), C(vms), C(network) (devices with a network CLI) and one group per
-    value of each C(group_by) key, named C(<key>_<value>) with unsafe characters as C(_).
+  - Groups are C(devices), C(vms), C(network) (devices with a network CLI), C(linux) (devices
+    and VMs whose platform is C(linux)) and one group per value of each C(group_by) key,
+    named C(<key>_<value>) with unsafe characters as C(_).
+  - Linux hosts also get C(dcops_ntp_servers), the inventory's NTP servers (devices tagged
+    C(ntp) and VMs whose role is C(ntp), own site first, never the host itself).
   - Uses a YAML configuration file whose name ends with C(dcops.yml) or C(dcops.yaml).
   - With C(address_map) (a lab run) only devices present in the map are added, at the
     map's loopback endpoints; the inventory's own addresses are never used then.
@@ -28,9 +31,11 @@ extends_documentation_fragment:
   - inventory_cache
 options:
   plugin:
-    description: Marks this file as a configuration of this plugin.
+    description:
+      - Marks this file as a configuration of this plugin - C(dcops.dcops.dcops) when the plugin comes
+        from the installed collection, C(dcops) when it is found through an C(inventory_plugins) path.
     required: true
-    choices: ['dcops']
+    choices: ['dcops', 'dcops.dcops.dcops']
     type: str
   inventory_path:
     description:
@@ -102,16 +107,20 @@ options:
 """
 
 EXAMPLES = r"""
+# Each example is a configuration file of its own (its name ends in dcops.yml), so they are
+# separate YAML documents. With the collection installed the plugin is dcops.dcops.dcops;
+# from a checkout of the dcops repository (its ansible.cfg) the short name dcops works too.
+---
 # inventory/dcops.yml - every device and VM of the embedded MTPE inventory
-plugin: dcops
-
-# Lab run: the simulated fleet's address map decides where to connect
-plugin: dcops
+plugin: dcops.dcops.dcops
+---
+# lab.dcops.yml - a lab run: the simulated fleet's address map decides where to connect
+plugin: dcops.dcops.dcops
 inventory_path: ../tests/fixtures/ansible/inventory
 address_map: /tmp/lab/address-map.yaml
-
-# Out-of-band addresses, groups by site and model only, active devices only, cached
-plugin: dcops
+---
+# oob.dcops.yml - out-of-band addresses, groups by site and model only, active devices, cached
+plugin: dcops.dcops.dcops
 management_address: oob
 group_by: [site, model]
 statuses: [active]
@@ -119,9 +128,9 @@ include_vms: false
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: /tmp/dcops-inventory-cache
-
-# Constructed features on top of the dcops facts
-plugin: dcops
+---
+# constructed.dcops.yml - constructed features on top of the dcops facts
+plugin: dcops.dcops.dcops
 compose:
   snmp_target: dcops_mgmt_ip
 groups:
