@@ -87,6 +87,7 @@ class Planner:
         self.used = used_addresses(inv)
         self.cabled = {(end.device, end.interface) for c in inv.cables for end in (c.a, c.b)}
         self.types = inv.index("device_types")
+        self.room = {r.name: r.location for r in inv.racks}  # a rack's row: the room it stands in
 
     # -- constraints ---------------------------------------------------------------------------
     def space(self, sp: RackSpace) -> tuple[Check, int | None]:
@@ -172,8 +173,8 @@ class Planner:
         """(scope, switch -> free ports): the rack's switches, else those of its row (location)."""
         switches = [d for d in self.inv.devices if d.role in SWITCH_ROLES and d.status not in ("offline", "decommissioning")]
         for scope, members in (("rack", [d for d in switches if d.rack == sp.rack.name]),
-                               ("row", [d for d in switches if sp.rack.location and d.location == sp.rack.location
-                                        and d.rack is not None])):
+                               ("row", [d for d in switches if sp.rack.location and d.rack is not None
+                                        and self.room.get(d.rack) == sp.rack.location])):
             free = {}
             for d in sorted(members, key=lambda d: d.name):
                 taken = set(self.state.ports_taken.get(d.name, []))
