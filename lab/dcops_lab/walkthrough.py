@@ -79,6 +79,8 @@ def _ansible_env(base: dict[str, str], workdir: Path, address_map: Path, invento
         "DCOPS_COMPLIANCE_REPORT": str(workdir / "compliance" / "report.json"),
         # Without it the compliance role writes out/metrics/ under the checkout (its default).
         "DCOPS_COMPLIANCE_METRICS": str(workdir / "metrics" / "dcops_config_compliance.prom"),
+        "DCOPS_FACTS_REPORT": str(workdir / "facts" / "report.json"),
+        "DCOPS_FACTS_METRICS": str(workdir / "metrics" / "dcops_facts.prom"),
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "XDG_CACHE_HOME": str(workdir / "cache"),
