@@ -16,6 +16,7 @@ from typing import Optional
 import typer
 
 from dcops_inventory.cli_common import inventory_option, load_or_exit, resolve_or_exit
+from dcops_reports.capacity_report_cli import register as register_report
 from dcops_reports.compute import DEFAULT_VCPU_PER_CORE
 from dcops_reports.dr import CapacityError, assess, dr_report
 from dcops_reports.forecast import DEFAULT_HORIZON_DAYS, DEFAULT_MAX_REVISIONS, inventory_forecast, prometheus_forecast
@@ -61,6 +62,7 @@ def _emit(report: ReportSet, fmt: str, only: Optional[str]) -> None:
 app = typer.Typer(no_args_is_help=True, help="Forecasts, what-if placement and DR readiness for capacity planners.")
 whatif_app = typer.Typer(no_args_is_help=True, help="What if the estate changed: where would it go, or why not.")
 app.add_typer(whatif_app, name="whatif")
+register_report(app)  # `dcops capacity report`: the HTML/JSON/CSV report (capacity_report_cli.py)
 
 
 @app.command("forecast")

@@ -84,9 +84,11 @@ def report(
                                         help="Target vCPU per core for clusters without a cluster_plans ratio."),
     inventory: Optional[Path] = inventory_option(),
 ) -> None:
-    """The capacity report: headroom tables (power with the failover line, compute with N+1,
-    space, addresses), rack elevations, forecast charts and the Internet link against its
-    contract, in one self-contained HTML file (or the same tables as json/csv)."""
+    """The capacity report in one HTML file people read (or its tables as json/csv).
+
+    Headroom tables (power with the failover line, compute with N+1, space, addresses), rack
+    elevations, forecast charts and the Internet link against its contract, in one
+    self-contained file written atomically."""
     if fmt == "html" and out is None:
         _fail("--out FILE is needed for the html report")
     location = resolve_or_exit(inventory)

@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from dcops.cli import app
 from dcops_inventory import load_inventory
 from dcops_lab.snmp.services import Service, free_tcp_port, wait_http
-from dcops_reports.capacity_report_cli import register
 
 MTPE = Path(__file__).resolve().parents[2] / "inventory" / "mtpe"
 PROMETHEUS, PROMTOOL, CHROMIUM = shutil.which("prometheus"), shutil.which("promtool"), shutil.which("chromium")
@@ -41,17 +40,6 @@ STEP = 60
 HOURS = 6
 RULE = "circuit:dcops_wan_utilisation:ratio_rate5m"
 runner = CliRunner()
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _group() -> None:
-        """The capacity group, as dcops mounts it."""
-
-    register(app)
-    return app
 
 
 def openmetrics(start: int) -> str:
@@ -116,7 +104,7 @@ def render_status(html: Path, workdir: Path) -> dict:
 def built(prometheus, tmp_path_factory):
     work = tmp_path_factory.mktemp("capacity-report")
     out = work / "report.html"
-    res = runner.invoke(_app(), ["report", "--out", str(out), "--prometheus", prometheus, "--window", "8h",
+    res = runner.invoke(app, ["capacity", "report", "--out", str(out), "--prometheus", prometheus, "--window", "8h",
                                  "--forecast-revisions", "2", "-i", str(MTPE)])
     assert res.exit_code == 0, res.output
     return work, out, res.output
@@ -149,7 +137,7 @@ def test_the_check_catches_a_chart_that_does_not_decode(built):
 
 
 def test_link_against_its_contract(prometheus, tmp_path):
-    res = runner.invoke(_app(), ["report", "--format", "json", "--prometheus", prometheus, "--window", "8h",
+    res = runner.invoke(app, ["capacity", "report", "--format", "json", "--prometheus", prometheus, "--window", "8h",
                                  "--no-forecast", "-i", str(MTPE)])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
@@ -161,7 +149,7 @@ def test_link_against_its_contract(prometheus, tmp_path):
     assert links[("sc-pri-01", None)]["verdict"] == "no data"  # contracted, not measured
     # the same tables as the HTML, one CSV each
     csv_dir = tmp_path / "csv"
-    res = runner.invoke(_app(), ["report", "--format", "csv", "--out", str(csv_dir), "--prometheus", prometheus,
+    res = runner.invoke(app, ["capacity", "report", "--format", "csv", "--out", str(csv_dir), "--prometheus", prometheus,
                                  "--window", "8h", "--no-forecast", "-i", str(MTPE)])
     assert res.exit_code == 0, res.output
     assert sorted(p.stem for p in csv_dir.iterdir()) == sorted(k for k in doc if k not in ("title", "notes", "context"))
@@ -175,5 +163,5 @@ def test_link_against_its_contract(prometheus, tmp_path):
     (["--format", "json", "--prometheus", "http://user:pw@127.0.0.1:1"], "must not carry a user or password"),
 ])
 def test_bad_input_exits_2(args, message):
-    res = runner.invoke(_app(), ["report", "--no-forecast", "-i", str(MTPE), *args])
+    res = runner.invoke(app, ["capacity", "report", "--no-forecast", "-i", str(MTPE), *args])
     assert res.exit_code == 2 and message in res.output, res.output
