@@ -5,6 +5,11 @@ tests and the benchmark can call the same code. A host is every device and VM th
 management address of the chosen kind; with a lab address map, ansible_host/ansible_port
 come from the map (and a device missing from the map is left out, never given its
 production address).
+
+Linux hosts (platform `linux`, devices and VMs) form the group `linux` and carry
+`dcops_ntp_servers`: the inventory's NTP servers by the convention the network baseline
+follows (`dcops_devices.intent.baseline`: management addresses of active devices tagged
+`ntp` and of active VMs whose role is `ntp`, own site first), without the host itself.
 """
 
 from __future__ import annotations
@@ -27,11 +32,36 @@ NETWORK_OS: dict[str, str] = {
     "juniper_junos": "junipernetworks.junos.junos", "paloalto_panos": "paloaltonetworks.panos.panos",
     "hp_comware": "community.network.ce", "hp_procurve": "community.network.aruba",
 }
+# ansible_connection for the platforms whose collection (in the `ansible` package) drives
+# them that way: network_cli (SSH CLI) for IOS/IOS-XE, NX-OS, EOS and Junos, httpapi (the
+# REST API) for FortiOS, whose collection has no CLI plugins. dcops' own plays run on the
+# controller whatever this says (they set ansible_connection: local as a play variable).
+NETWORK_CONNECTION: dict[str, str] = {
+    "cisco_ios": "ansible.netcommon.network_cli", "cisco_xe": "ansible.netcommon.network_cli",
+    "cisco_nxos": "ansible.netcommon.network_cli", "arista_eos": "ansible.netcommon.network_cli",
+    "juniper_junos": "ansible.netcommon.network_cli", "fortinet": "ansible.netcommon.httpapi",
+}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+LINUX_PLATFORM = "linux"
 
 
 def group_name(kind: str, value: str) -> str:
     return _UNSAFE.sub("_", f"{kind}_{value}")
+
+
+def ntp_sources(inv: Inventory) -> list[tuple[str, str]]:
+    """(site, address) of every NTP server, collected once for the whole view."""
+    found = [(dev.site, str(dev.mgmt_ip.ip)) for dev in inv.devices
+             if "ntp" in dev.tags and dev.mgmt_ip and dev.status == "active"]
+    clusters = inv.index("clusters")
+    found += [(clusters[vm.cluster].site, str(vm.mgmt_ip.ip)) for vm in inv.vms
+              if vm.role == "ntp" and vm.mgmt_ip and vm.status == "active"]
+    return found
+
+
+def ntp_servers_for(sources: list[tuple[str, str]], site: str, own_ip: str | None) -> list[str]:
+    """The host's own site first, then the others (ordered as the network baseline orders them)."""
+    return [ip for _, ip in sorted((s != site, ip) for s, ip in sources if ip != own_ip)]
 
 
 @dataclass
@@ -59,7 +89,8 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
         raise ValueError(f"group_by: unknown {unknown}; valid: {', '.join(GROUP_BY_CHOICES)}")
     view = AnsibleView()
     types = inv.index("device_types")
-    groups: dict[str, list[str]] = {"devices": [], "vms": [], "network": []}
+    groups: dict[str, list[str]] = {"devices": [], "vms": [], "network": [], "linux": []}
+    ntp = ntp_sources(inv)
 
     def place(host: str, facts: dict) -> None:
         for kind in group_by:
@@ -84,6 +115,8 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
         hv: dict[str, object] = dict(ep)
         if dev.platform in NETWORK_OS:
             hv["ansible_network_os"] = NETWORK_OS[dev.platform]
+        if dev.platform in NETWORK_CONNECTION:
+            hv["ansible_connection"] = NETWORK_CONNECTION[dev.platform]
         if dev.platform in NETWORK_PLATFORMS:
             # Network devices are driven from the controller (connection: local in the plays).
             hv["ansible_python_interpreter"] = "{{ ansible_playbook_python }}"
@@ -100,6 +133,9 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
                                       ("dcops_snmp_profile", dev.snmp_profile),
                                       ("dcops_mgmt_ip", str(dev.mgmt_ip.ip) if dev.mgmt_ip else None),
                                       ("dcops_oob_ip", str(dev.oob_ip.ip) if dev.oob_ip else None)) if v})
+        if dev.platform == LINUX_PLATFORM:
+            hv["dcops_ntp_servers"] = ntp_servers_for(ntp, dev.site, str(dev.mgmt_ip.ip) if dev.mgmt_ip else None)
+            groups["linux"].append(dev.name)
         view.hosts[dev.name] = hv
         groups["devices"].append(dev.name)
         if dev.platform in NETWORK_PLATFORMS:
@@ -124,6 +160,9 @@ def build_view(inv: Inventory, *, address: str = "primary", address_map: Address
             hv.update({k: v for k, v in (("dcops_host", vm.host), ("dcops_os", vm.os),
                                           ("dcops_credentials", vm.credentials),
                                           ("dcops_mgmt_ip", str(vm.mgmt_ip.ip) if vm.mgmt_ip else None)) if v})
+            if vm.platform == LINUX_PLATFORM:
+                hv["dcops_ntp_servers"] = ntp_servers_for(ntp, site, str(vm.mgmt_ip.ip) if vm.mgmt_ip else None)
+                groups["linux"].append(vm.name)
             view.hosts[vm.name] = hv
             groups["vms"].append(vm.name)
             place(vm.name, facts)

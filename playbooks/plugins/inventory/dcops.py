@@ -12,7 +12,9 @@ description:
   - Host variables are C(ansible_host) (the chosen management address, or the lab address
     map's endpoint together with C(ansible_port)), C(ansible_user) (the user name of the
     device's credentials record; passwords stay secret references and are never added),
-    C(ansible_network_os) for network platforms and C(dcops_*) facts - C(dcops_platform),
+    C(ansible_network_os) and C(ansible_connection) for network platforms (the standard
+    collections' names - C(cisco.ios.ios), C(arista.eos.eos) over C(ansible.netcommon.network_cli),
+    C(fortinet.fortios.fortios) over C(ansible.netcommon.httpapi)) and C(dcops_*) facts - C(dcops_platform),
     C(dcops_site), C(dcops_rack), C(dcops_role), C(dcops_model), C(dcops_manufacturer),
     C(dcops_serial), C(dcops_status), C(dcops_cluster), C(dcops_credentials) and more.
   - Groups are C(devices), C(vms), C(network) (devices with a network CLI), C(linux) (devices
