@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import duckdb
 import typer
 
 from dcops_inventory.cli_common import inventory_option, load_or_exit, problem_lines, resolve_or_exit
@@ -31,7 +33,8 @@ from dcops_reports.period import PeriodError, add_period
 from dcops_reports.power import DEFAULT_DERATE, DEFAULT_POWER_FACTOR, PowerPolicy, power_report
 from dcops_reports.reports import Report, ReportSet, eol_report, narrow_racks, racks_report
 from dcops_reports.space import rack_spaces, space_report, text_elevation
-from dcops_reports.views import QueryError, run_query
+from dcops_reports.store import QueryStore, default_cache_dir, fingerprint
+from dcops_reports.views import QueryError, build_views, connect, run_query, views_in
 
 BAD_INPUT = 2
 DIFFERENCES = 1  # `diff --exit-code`, as git diff --exit-code
@@ -118,18 +121,57 @@ def query(
                                         "software, racks, interfaces, services, ...)."),
     fmt: str = FormatOpt,
     inventory: Optional[Path] = InventoryOpt,
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", metavar="DIR",
+                                             help="Where compiled query stores are kept "
+                                                  "(default: $XDG_CACHE_HOME/dcops/query)."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Load the inventory and build the views in memory; no store read or written."),
 ) -> None:
     """Run SQL (DuckDB dialect) over the inventory and print the result.
 
     Every collection is a view by its name (devices, vms, software, racks, interfaces, ...).
     Derived views: service_dependencies, redundancy_group_members, assets, device_type_ports.
-    Try "SHOW TABLES" or "DESCRIBE devices"."""
-    inv = _load(inventory)
+    Try "SHOW TABLES" or "DESCRIBE devices".
+
+    The views of each inventory state are compiled once into a store (a DuckDB file keyed by
+    the inventory files' content); a repeated query on an unchanged inventory reads it."""
+    path = resolve_or_exit(inventory).path
+    if no_cache:
+        con = connect(_load(path), views_in(sql) or None)
+    else:
+        con = _store_connection(path, cache_dir or default_cache_dir())
     try:
-        columns, rows = run_query(inv, sql)
+        columns, rows = run_query(con, sql)
     except QueryError as exc:
         _fail([f"query error: {exc}"])
+    finally:
+        con.close()
     _emit(render(columns, rows, fmt))
+
+
+def _store_connection(path: Path, cache_dir: Path) -> duckdb.DuckDBPyConnection:
+    """The store of the inventory at `path`, built first if there is none. An inventory that
+    does not validate exits 2 before anything is written; an inventory edited during the
+    load, or a cache directory that cannot be written, is answered from memory."""
+    store = QueryStore(cache_dir)
+    try:
+        key = fingerprint(path)
+    except OSError:  # an unreadable file: the loader names it
+        return connect(_load(path))
+    con = store.open(key)
+    if con is not None:
+        return con
+    inv = _load(path)
+    started = time.perf_counter()
+    try:
+        if fingerprint(path) != key:
+            return connect(inv)
+        written = store.write(key, lambda c: build_views(c, inv))
+    except (OSError, duckdb.Error) as exc:
+        typer.echo(f"query store: not written in {cache_dir} ({exc}); answering from memory", err=True)
+        return connect(inv)
+    typer.echo(f"query store: built {written} in {time.perf_counter() - started:.1f} s", err=True)
+    return store.open(key) or connect(inv)
 
 
 @app.command("eol")

@@ -27,6 +27,7 @@ import duckdb
 from dcops_inventory.gcpause import gc_paused
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models import COLLECTIONS
+from dcops_reports.quick import execute
 from dcops_reports.tables import load_records, load_table
 
 SCHEMA = "records"
@@ -208,6 +209,14 @@ def connect(inv: Inventory, views: list[str] | None = None) -> duckdb.DuckDBPyCo
     # would otherwise fetch from the Internet.
     con = duckdb.connect(":memory:", config={"enable_external_access": False,
                                              "autoinstall_known_extensions": False})
+    build_views(con, inv, names)
+    return con
+
+
+def build_views(con: duckdb.DuckDBPyConnection, inv: Inventory, names: list[str] | None = None) -> None:
+    """Create the given views (default: all) and the tables they read in `con`: an in-memory
+    database (connect) or the file of a query store (store.py)."""
+    names = list(VIEWS) if names is None else names
     con.execute(f"CREATE SCHEMA {SCHEMA}")
     done: set[str] = set()
     with gc_paused():
@@ -215,7 +224,6 @@ def connect(inv: Inventory, views: list[str] | None = None) -> duckdb.DuckDBPyCo
             for table in VIEWS[name].needs:
                 _build(con, inv, table, done)
             con.execute(f"CREATE VIEW {name} AS {VIEWS[name].sql}")
-    return con
 
 
 def views_in(sql: str) -> list[str]:
@@ -231,11 +239,7 @@ def run_query(inv_or_con: Inventory | duckdb.DuckDBPyConnection, sql: str) -> tu
         con = connect(inv_or_con, views_in(sql) or None)
     else:
         con = inv_or_con
-    try:
-        cur = con.execute(sql)
-        if cur.description is None:
-            return [], []
-        columns = [d[0] for d in cur.description]
-        return columns, cur.fetchall()
-    except duckdb.Error as exc:
-        raise QueryError(f"{type(exc).__name__}: {exc}") from None
+    result = execute(con, sql)
+    if isinstance(result, str):
+        raise QueryError(result)
+    return result

@@ -21,8 +21,10 @@ REPO = HERE.parents[1]
 
 
 @pytest.fixture(autouse=True)
-def _lab_only(monkeypatch):
+def _lab_only(monkeypatch, tmp_path):
     monkeypatch.setenv("DCOPS_LAB_ONLY", "1")
+    # `report query` keeps compiled stores under $XDG_CACHE_HOME: one per test, not the user's
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture(scope="session")
