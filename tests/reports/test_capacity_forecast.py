@@ -150,7 +150,7 @@ def prometheus(tmp_path):
         pytest.skip("Debian prometheus (prometheus, promtool) missing")
     from dcops_lab.snmp.services import Service, free_tcp_port, wait_http
 
-    end = int(time.time()) // STEP * STEP - 60
+    end = int(time.time()) - 60  # the last sample within the 5 min an instant query looks back
     (tmp_path / "h.om").write_text(_openmetrics(end))
     storage = tmp_path / "tsdb"
     subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(tmp_path / "h.om"), str(storage)],
