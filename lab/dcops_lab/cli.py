@@ -101,6 +101,13 @@ def stop(state_dir: Path = STATE_DIR) -> None:
 
 
 def _device_control(action: str, name: str, state_dir: Path) -> None:
+    manifest = read_manifest(state_dir)
+    if not manifest or not pid_alive(manifest["pid"]):
+        _fail(f"no lab running in {state_dir} (`dcops lab start` starts one)")
+    if name not in manifest["devices"]:
+        typer.echo(f"dcops lab: unknown device {name!r}: the lab in {state_dir} serves "
+                   f"{len(manifest['devices'])} devices (`dcops lab status` lists them)", err=True)
+        raise typer.Exit(2)
     try:
         control(state_dir, f"{action} {name}")
     except LabError as exc:

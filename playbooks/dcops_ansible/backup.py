@@ -12,7 +12,7 @@ inventory's mask key (`mask_key`); without it they become `<masked>` and the run
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,10 @@ class BackupReport:
 
 def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None = None,
                address_map: AddressMap | None = None, devices: list[str] | None = None, check: bool = False,
-               workers: int = 32, address: str = "primary") -> BackupReport:
+               workers: int = 32, address: str = "primary",
+               on_done: Callable[[str], None] | None = None) -> BackupReport:
+    """Back up `devices` (default: every network device) at most `workers` at a time;
+    `on_done(device)` is called as each one finishes (a progress display)."""
     started = time.monotonic()
     store = BackupStore(repo)
     recovered, pending = None, store.pending()
@@ -128,7 +131,14 @@ def run_backup(inv: Inventory, repo: str | Path, metrics_path: str | Path | None
         recovered = store.recover()
     key = mask_key(inv)
     names = devices or [d.name for d in network_devices(inv)]
-    results = run_bulk(names, lambda n: backup_device(inv, n, store, address_map, check, address, key.key), workers)
+    def one(name: str) -> BackedUp:
+        try:
+            return backup_device(inv, name, store, address_map, check, address, key.key)
+        finally:
+            if on_done is not None:
+                on_done(name)
+
+    results = run_bulk(names, one, workers)
     outcomes = [outcome_of(r) for r in results]
     done = finalize(store, outcomes, metrics_path, check, secrets_keyed=key.keyed)
     return BackupReport(outcomes, done.commit, done.changed_devices, done.failed_devices, time.monotonic() - started,

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, Union
 
-from dcops_devices.access import HostDone, HostResult
+from dcops_devices.access import ConnectFailed, HostDone, HostResult
 
 T = TypeVar("T")
+# The access layer's error kind for a device that did not answer.
+UNREACHABLE_KIND = ConnectFailed.kind
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class DeviceFailed:
     @property
     def reason(self) -> str:
         return f"{self.error_kind}: {self.error}" if self.error_kind else self.error
+
+    @property
+    def unreachable(self) -> bool:
+        """The device did not answer (down, port closed, timed out): the network's or the
+        device's state, not a fault of the run - unlike a refused login or command."""
+        return self.error_kind == UNREACHABLE_KIND
 
 
 BackupOutcome = Union[BackedUp, DeviceFailed]

@@ -25,7 +25,7 @@ def git(repo: Path, *args: str) -> str:
 
 
 def args(repo: Path, metrics: Path) -> list[str]:
-    return ["-e", f"dcops_backup_repo={repo}", "-e", f"dcops_backup_metrics={metrics}"]
+    return ["-e", f"config_backup_repo={repo}", "-e", f"config_backup_metrics={metrics}"]
 
 
 def added_in_last_commit(repo: Path, device: str) -> list[str]:
@@ -152,12 +152,13 @@ def test_dcops_ansible_backup_of_one_device_commits_what_an_interrupted_run_left
                          timeout=120)
     assert one.returncode == 0, one.stdout + one.stderr
     assert re.search(rf"^{RECOVERED} \(commit [0-9a-f]{{10}}\): sc-dist-01$", one.stdout, re.M), one.stdout
-    assert "1 devices in" in one.stdout and "0 changed" in one.stdout
+    assert "backup of 1 devices in" in one.stdout and re.search(r"^  changed +0$", one.stdout, re.M)
     assert git(repo, "log", "-1", "--format=%s").strip() == f"backup: {RECOVERED}: sc-dist-01"
     assert line in git(repo, "show", "HEAD:sc-dist-01.cfg")
     assert "secret change detection is off" not in one.stderr
 
     every = subprocess.run(cli, cwd=REPO, env=lab_env, capture_output=True, text=True, timeout=120)
     assert every.returncode == 0, every.stdout + every.stderr
-    assert f"{len(LAB_DEVICES)} devices in" in every.stdout and " 0 changed, 0 failed" in every.stdout
+    assert f"backup of {len(LAB_DEVICES)} devices in" in every.stdout
+    assert re.search(r"^  changed +0$", every.stdout, re.M) and re.search(r"^  failed +0$", every.stdout, re.M)
     assert RECOVERED not in every.stdout and git(repo, "status", "--porcelain") == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -17,7 +18,7 @@ def test_compliance_reports_missing_and_extra_lines(lab_env, tmp_path, push):
          revert=["config system snmp user", 'edit "dcops-mon"', "set security-level auth-priv",
                  "set auth-proto sha", "set priv-proto aes", "next", "end"])
     report, metrics = tmp_path / "report.json", tmp_path / "compliance.prom"
-    args = ["-e", f"dcops_compliance_report={report}", "-e", f"dcops_compliance_metrics={metrics}"]
+    args = ["-e", f"compliance_report={report}", "-e", f"compliance_metrics={metrics}"]
 
     checked = playbook("compliance.yml", lab_env, *args, "--check", "--diff")
     assert checked.returncode == 0, checked.stdout[-3000:]
@@ -65,14 +66,16 @@ def test_cli_compliance_and_backup_check_write_nothing(lab_env, tmp_path, push):
            "-i", lab_env["DCOPS_INVENTORY"], "--check", "--report", str(tmp_path / "r.json")]
     proc = subprocess.run(cmd, cwd=REPO, env=lab_env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "sc-core-02: 1 missing, 0 extra" in proc.stdout and "+ ntp server 10.10.0.102" in proc.stdout
+    assert "--- sc-core-02 (running)" in proc.stdout and "\n+ntp server 10.10.0.102\n" in proc.stdout
+    assert re.search(r"^  drift +1  sc-core-02$", proc.stdout, re.M), proc.stdout
     assert not (tmp_path / "r.json").exists()
 
     backup = subprocess.run(["dcops", "ansible", "backup", "--address-map", lab_env["DCOPS_ADDRESS_MAP"],
                              "-i", lab_env["DCOPS_INVENTORY"], "--check", "--repo", str(tmp_path / "repo")],
                             cwd=REPO, env=lab_env, capture_output=True, text=True, timeout=120)
     assert backup.returncode == 0, backup.stdout + backup.stderr
-    assert "8 would change" in backup.stdout
+    assert "backup check (nothing written) of 8 devices" in backup.stdout
+    assert re.search(r"^  would change +8  ", backup.stdout, re.M), backup.stdout
     assert not (tmp_path / "repo").exists()
 
 
