@@ -19,7 +19,7 @@ is a top-level command, and a rename that follows must not land in a removed blo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dcops_devices.intent.baseline import baseline_for
 from dcops_inventory import Inventory
@@ -57,7 +57,6 @@ class VlanPlan:
     rename: tuple[Rename, ...] = ()
     remove: tuple[DeviceVlan, ...] = ()
     blocked: tuple[DeviceVlan, ...] = ()
-    protected: tuple[int, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
@@ -112,8 +111,7 @@ def plan(device: str, intended: dict[int, str], present: Iterable[DeviceVlan], r
     extra = [v for vid, v in sorted(have.items()) if vid not in intended and vid not in PROTECTED]
     remove = tuple(v for v in extra if remove_in_use or not v.ports)
     blocked = tuple(v for v in extra if v.ports and not remove_in_use)
-    touched = sorted(vid for vid in PROTECTED if vid in intended or vid in have)
-    return VlanPlan(device, add, rename, remove, blocked, tuple(touched))
+    return VlanPlan(device, add, rename, remove, blocked)
 
 
 def _indented(step: str) -> Callable[[VlanPlan], list[str]]:
