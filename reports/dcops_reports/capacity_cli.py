@@ -144,10 +144,10 @@ def dr(
     and bandwidth needed against what the site has. Tables (--only): tiers, resources."""
     inv = load_or_exit(inventory)
     try:
-        report = dr_report(inv, site, vcpu_per_core)
-        ready = assess(inv, site, vcpu_per_core).ready
+        assessment = assess(inv, site, vcpu_per_core)
+        report = dr_report(inv, assessment=assessment)
     except CapacityError as exc:
         _fail(str(exc))
     _emit(report, fmt, only)
-    if exit_code and not ready:
+    if exit_code and not assessment.ready:
         raise typer.Exit(ANSWER_NO)

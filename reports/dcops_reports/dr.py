@@ -159,9 +159,11 @@ TIER_COLUMNS = ["service", "tier", "vms", "shared_with", "stand_in", "covered", 
 RESOURCE_COLUMNS = ["resource", "unit", "needed", "capacity", "used_by_site", "available", "shortfall", "verdict"]
 
 
-def dr_report(inv: Inventory, site: str | None = None, default_ratio: float = DEFAULT_VCPU_PER_CORE) -> ReportSet:
-    """Per critical service and tier, the stand-in at the alternate site; per resource, the shortfall."""
-    a = assess(inv, site, default_ratio)
+def dr_report(inv: Inventory, site: str | None = None, default_ratio: float = DEFAULT_VCPU_PER_CORE,
+              assessment: DrAssessment | None = None) -> ReportSet:
+    """Per critical service and tier, the stand-in at the alternate site; per resource, the shortfall
+    (of `assessment` when the caller has made it already)."""
+    a = assessment or assess(inv, site, default_ratio)
     vms = inv.index("vms")
     tiers = []
     for svc, covs in a.coverage.items():

@@ -64,7 +64,7 @@ class PlanState:
 class Placement:
     index: int
     rack: str
-    position: int
+    position: int | None  # None: a zero-U device
     top: int
     ports: tuple[str, ...]
     address: str | None
@@ -88,6 +88,10 @@ class Planner:
         self.cabled = {(end.device, end.interface) for c in inv.cables for end in (c.a, c.b)}
         self.types = inv.index("device_types")
         self.room = {r.name: r.location for r in inv.racks}  # a rack's row: the room it stands in
+        # looked up once: judging every rack must not rescan every device (50k-device inventories)
+        self.switches = sorted((d for d in inv.devices if d.role in SWITCH_ROLES and d.rack is not None
+                                and d.status not in ("offline", "decommissioning")), key=lambda d: d.name)
+        self._prefixes: dict[str, list[Prefix]] = {}
 
     # -- constraints ---------------------------------------------------------------------------
     def space(self, sp: RackSpace) -> tuple[Check, int | None]:
@@ -171,10 +175,10 @@ class Planner:
 
     def free_ports(self, sp: RackSpace) -> tuple[str, dict[str, list[str]]]:
         """(scope, switch -> free ports): the rack's switches, else those of its row (location)."""
-        switches = [d for d in self.inv.devices if d.role in SWITCH_ROLES and d.status not in ("offline", "decommissioning")]
+        switches = self.switches
         for scope, members in (("rack", [d for d in switches if d.rack == sp.rack.name]),
-                               ("row", [d for d in switches if sp.rack.location and d.rack is not None
-                                        and self.room.get(d.rack) == sp.rack.location])):
+                               ("row", [d for d in switches if sp.rack.location
+                                        and self.room.get(d.rack or "") == sp.rack.location])):
             free = {}
             for d in sorted(members, key=lambda d: d.name):
                 taken = set(self.state.ports_taken.get(d.name, []))
@@ -204,6 +208,11 @@ class Planner:
         return Check("ports", True, f"{scope}: " + ", ".join(f"{s}:{p}" for s, p in picks)), picks
 
     def prefixes(self, site: str) -> list[Prefix]:
+        if site not in self._prefixes:
+            self._prefixes[site] = self._rank_prefixes(site)
+        return self._prefixes[site]
+
+    def _rank_prefixes(self, site: str) -> list[Prefix]:
         mgmt = self.inv.meta.mgmt_vrf
         own = Counter()
         nets = [p for p in self.inv.prefixes if p.vrf == mgmt and p.role == "mgmt" and p.site == site]
@@ -239,8 +248,8 @@ class Planner:
             checks, position, picks, ip = self.judge(sp)
             if all(c.ok for c in checks):
                 self._take(sp, position, picks, ip)
-                top = (position or 0) + max(self.dtype.u_height, 1) - 1
-                return Placement(index, sp.rack.name, position or 0, top, tuple(f"{s}:{p}" for s, p in picks),
+                top = (position or 0) + self.dtype.u_height - 1
+                return Placement(index, sp.rack.name, position, top, tuple(f"{s}:{p}" for s, p in picks),
                                  str(ip) if ip else None)
         return None
 
@@ -306,7 +315,8 @@ def whatif_add(inv: Inventory, device_type: str, count: int, site: str | None = 
                  f"{planner.power.policy.power_factor:g}; cooling N+1 per room.")
     return ReportSet(f"What if: add {count} x {device_type}{where}", {
         "plan": Report("Placement plan (greedy: racks by site and name, lowest free U)", PLAN_COLUMNS,
-                       [(f"new-{p.index}", p.rack, f"U{p.position}-U{p.top}", list(p.ports), p.address)
+                       [(f"new-{p.index}", p.rack, f"U{p.position}-U{p.top}" if p.position else "0U",
+                         list(p.ports), p.address)
                         for p in placed]),
         "constraints": Report(f"Each rack for device {len(placed) + 1}: every constraint and why", CONSTRAINT_COLUMNS,
                               rows),

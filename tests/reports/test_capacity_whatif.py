@@ -112,3 +112,9 @@ def test_the_second_inventory_runs():
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert {row["rack"] for row in doc["constraints"]} == {r.name for r in inv.racks}
+
+
+def test_a_zero_u_device_takes_no_u(room):
+    report = whatif_add(room, "crac", 2, ports=0)
+    assert [r[:3] for r in report.sections["plan"].rows] == [("new-1", "w1-r01", "0U"), ("new-2", "w1-r01", "0U")]
+    assert {row["space"] for row in report.sections["constraints"].as_dicts()} == {"OK: zero-U device"}
