@@ -11,7 +11,11 @@ than at a URL that carries a token.
 
 Inhibition, per redundancy group, circuit, pool or SLO subject: RedundancyGroupDown mutes
 BelowCapacity and Degraded, BelowCapacity mutes Degraded, the fast burn mutes the slow one,
-a saturated circuit mutes its utilisation warning, a full pool its filling-up warning.
+a saturated circuit mutes its utilisation warning, a full pool or filesystem its filling-up
+warning, a UPS running out of battery its on-battery warning, a stopped remote copy its lag.
+Alerts written at two severities under one name (node-mixin style: UpsOverloaded,
+DevicePowerSupplyFailed, HostFilesystemAlmostFull) mute their own warning with their
+critical, for the same device (and filesystem).
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ INHIBIT = (
     (BURN_ALERTS["critical"], (BURN_ALERTS["warning"],), ("slo", "subject")),
     ("CircuitSaturated", ("CircuitUtilisationHigh",), ("circuit", "direction")),
     ("StoragePoolAlmostFull", ("StoragePoolFillingUp",), ("instance", "pool")),
+    ("StorageReplicationBroken", ("StorageReplicationLagHigh",), ("instance", "group", "target")),
+    ("UpsBatteryRuntimeLow", ("UpsOnBattery",), ("instance",)),
+    ("HostFilesystemAlmostFull", ("HostFilesystemFillingUp",), ("instance", "mountpoint")),
+)
+# alerts with a warning and a critical rule: the critical mutes the warning of the same subject
+TWO_SEVERITIES = (
+    ("UpsOverloaded", ("instance",)),
+    ("DevicePowerSupplyFailed", ("instance",)),
+    ("HostFilesystemAlmostFull", ("instance", "mountpoint")),
 )
 
 
@@ -60,6 +73,11 @@ def alertmanager_config(inv: Inventory, options: RuleOptions) -> dict:
              "target_matchers": [f'alertname=~"{"|".join(targets)}"'],
              "equal": list(equal)}
             for source, targets, equal in INHIBIT
+        ] + [
+            {"source_matchers": [f'alertname="{name}"', 'severity="critical"'],
+             "target_matchers": [f'alertname="{name}"', 'severity="warning"'],
+             "equal": list(equal)}
+            for name, equal in TWO_SEVERITIES
         ],
     }
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dcops_inventory import Inventory
 from dcops_slo.capacity_rules import capacity_groups
+from dcops_slo.cooling_rules import cooling_groups
 from dcops_slo.freshness_rules import config_alerts
+from dcops_slo.health_rules import health_groups
+from dcops_slo.host_rules import host_alerts
 from dcops_slo.monitoring_rules import monitoring_alerts
 from dcops_slo.options import RuleOptions
+from dcops_slo.power_rules import power_alerts
 from dcops_slo.redundancy_rules import redundancy_groups
 from dcops_slo.rules import RuleGroup, rule_file
 from dcops_slo.slo_rules import slo_groups
+from dcops_slo.storage_rules import storage_array_alerts
 from dcops_slo.view import MonitoredView
 
 RULE_FILE_GLOB = "rules/dcops-*.yml"
@@ -22,6 +27,7 @@ RULE_FILE_GLOB = "rules/dcops-*.yml"
 
 def rule_groups(inv: Inventory, view: MonitoredView) -> list[RuleGroup]:
     groups = [*slo_groups(inv, view), *redundancy_groups(inv, view), *capacity_groups(inv, view),
+              storage_array_alerts(), power_alerts(), *cooling_groups(), *health_groups(), host_alerts(),
               config_alerts(), monitoring_alerts(view)]
     files = [g.file for g in groups]
     if len(set(files)) != len(files):

@@ -15,7 +15,12 @@ COMPONENTS = {
     "slo": "Slo",
     "redundancy": "RedundancyGroup",
     "circuit": "Circuit",
-    "storage": "StoragePool",
+    "storage": "Storage",
+    "power": "Ups",
+    "cooling": "Cooling",
+    "device": "Device",
+    "firewall": "Firewall",
+    "host": "Host",
     "config": "Config",
     "monitoring": "Monitoring",
 }
