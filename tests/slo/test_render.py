@@ -20,6 +20,15 @@ PRODUCTION_HOLDS = {  # alert -> its designed for:, per rule
     "RedundancyGroupDegraded": {"5m"}, "RedundancyGroupBelowCapacity": {"2m"}, "RedundancyGroupDown": {"1m"},
     "CircuitUtilisationHigh": {"15m"}, "CircuitSaturated": {"10m"}, "CircuitFullForecast": {"1h"},
     "StoragePoolFillingUp": {"1h"}, "StoragePoolAlmostFull": {"5m"},
+    "StorageDiskFailed": {"5m"}, "StorageControllerDown": {"2m"}, "StorageReplicationBroken": {"5m"},
+    "StorageReplicationLagHigh": {"15m"},
+    "UpsOnBattery": {"1m"}, "UpsBatteryRuntimeLow": {"1m"}, "UpsBatteryReplace": {"15m"},
+    "UpsOverloaded": {"5m", "1m"}, "UpsInputOutOfTolerance": {"5m"},
+    "CoolingUnitAlarm": {"2m"}, "CoolingUnitNotRunning": {"5m"}, "CoolingSupplyAirTemperatureHigh": {"10m"},
+    "CoolingHumidityOutOfRange": {"30m"},
+    "DeviceFanFailed": {"5m"}, "DevicePowerSupplyFailed": {"5m", "2m"}, "DeviceTemperatureHigh": {"5m"},
+    "DeviceCpuUsageHigh": {"15m"}, "FirewallHaOutOfSync": {"15m"}, "FirewallHaDegraded": {"5m"},
+    "HostFilesystemAlmostFull": {"15m", "5m"}, "HostFilesystemFillingUp": {"1h"}, "HostRebooted": {None},
     "ConfigBackupStale": {"1h"}, "ConfigBackupMetricsAbsent": {"1h"}, "ConfigDriftDetected": {"15m"},
     "ConfigComplianceStale": {"1h"}, "MonitoringWatchdog": {None}, "MonitoringExporterDown": {"5m"},
 }
@@ -35,7 +44,7 @@ def test_mtpe_renders_byte_identical_rules_twice(tmp_path):
     assert render(b).returncode == 0
     files = tree(a)
     assert files == tree(b)
-    assert "alertmanager.yml" in files and sum(f.startswith("rules/dcops-") for f in files) == 10
+    assert "alertmanager.yml" in files and sum(f.startswith("rules/dcops-") for f in files) == 17
     again = render(a)
     assert "(0 changed, 0 stale removed)" in again.stdout
 
