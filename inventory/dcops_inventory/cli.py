@@ -150,7 +150,6 @@ def _print_summary(data: Json) -> None:
         console.print("No source table is transcribed (seed_rows): no counts to compare.")
 
 
-
 @app.command("import-device-types")
 def import_device_types(
     files: list[Path] = typer.Argument(..., metavar="FILE...", help="Device-type YAML files in the NetBox "

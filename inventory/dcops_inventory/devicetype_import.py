@@ -208,7 +208,8 @@ def _power(doc: LineDict, file: str, problems: list[Problem], warnings: list[str
             continue
         for key in item:
             if key not in POWER_PORT_KEYS:
-                warnings.append(f"{file}:{line}: {where}.{key}: not a field of the library's power-port schema; ignored")
+                warnings.append(f"{file}:{line}: {where}.{key}: not a field of the library's power-port schema; "
+                                "ignored")
         values: dict[str, float | None] = {}
         for key in ("maximum_draw", "allocated_draw"):
             raw = item.get(key)
