@@ -118,7 +118,8 @@ class Dialect:
         return text
 
     def exec(self, cmd: str) -> str | None:
-        if cmd in ("terminal length 0", "terminal width 511", "terminal pager 0"):
+        # netmiko sets width 511, Ansible's network_cli terminal plugins 512 (arista.eos).
+        if re.fullmatch(r"terminal (length 0|width \d+|pager 0)", cmd):
             return self.terminal_reply(cmd)
         if cmd in ("enable",):
             return ""
@@ -317,7 +318,7 @@ class AristaEos(Dialect):
     vlan_commands = ("show vlan",)
 
     def terminal_reply(self, cmd: str) -> str:
-        return "Pagination disabled." if "length" in cmd else "Width set to 511 columns."
+        return "Pagination disabled." if "length" in cmd else f"Width set to {cmd.split()[-1]} columns."
 
     def running_config(self) -> list[str]:
         s = self.state.spec
