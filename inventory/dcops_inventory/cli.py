@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dcops_inventory.cli_common import inventory_option, problem_lines, resolve_or_exit
-from dcops_inventory.devicetype_import import ImportProblems, convert, merge, write
+from dcops_inventory.devicetype_import import ImportProblems, convert, merge, names_elsewhere, write
 from dcops_inventory.errors import InventoryError
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.loader import inventory_files, load_inventory
@@ -168,16 +168,20 @@ def import_device_types(
     """Import device types (power draw, rack units, ports) from the NetBox device-type library.
 
     Each record is appended to --out; one already there with the same values is left alone
-    (importing again changes nothing), one with other values is an error. Library fields the
+    (importing again changes nothing), one with other values is an error, and so is a name
+    another file of the inventory (-i, or the default one when --out is not given) holds. Library fields the
     dcops model has no place for are listed as warnings. Bad input: `file:line: field:
     reason`, exit 2, nothing written."""
+    location = resolve_or_exit(inventory) if out is None or inventory is not None else None
     if out is None:
-        location = resolve_or_exit(inventory)
+        assert location is not None
         if not location.path.is_dir():
             err_console.print(f"error: --out is needed: the inventory {location.path} is a file, not a directory",
                               markup=False, highlight=False)
             raise typer.Exit(EXIT_INVALID)
         out = location.path / "device_types.yaml"
+    # names the inventory's other files hold: appending one would make it invalid
+    elsewhere = names_elsewhere(location.path, out) if location is not None else {}
     problems, imported = [], []
     for path in files:
         try:
@@ -185,7 +189,7 @@ def import_device_types(
         except ImportProblems as exc:
             problems.extend(exc.problems)
     try:
-        result = merge(out, imported) if not problems else None
+        result = merge(out, imported, elsewhere) if not problems else None
     except ImportProblems as exc:
         problems.extend(exc.problems)
     for imp in imported:

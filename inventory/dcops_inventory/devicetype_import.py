@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from dcops_inventory.atomicfile import write_atomic
 from dcops_inventory.choices import InterfaceType
 from dcops_inventory.errors import Problem
+from dcops_inventory.loader import inventory_files
 from dcops_inventory.models.dcim import DeviceType
 from dcops_inventory.yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
 
@@ -320,10 +321,31 @@ class MergeResult:
     changed: bool
 
 
-def merge(target: Path, imported: list[Imported]) -> MergeResult:
+def names_elsewhere(inventory_dir: Path, target: Path) -> dict[str, str]:
+    """Device-type names the inventory's other YAML files hold, each with its `file:line`:
+    appending one of them to `target` would make the inventory invalid (a duplicate name).
+    Files that do not parse are left to `dcops inventory validate`."""
+    out: dict[str, str] = {}
+    for path in inventory_files(inventory_dir):
+        if path.resolve() == target.resolve():
+            continue
+        try:
+            doc, _issues = load_yaml(path)
+        except YamlSyntaxError:
+            continue
+        items = doc.get("device_types") if isinstance(doc, dict) else None
+        if isinstance(items, LineList):
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    out.setdefault(item["name"], f"{path}:{items.line_of(i)}")
+    return out
+
+
+def merge(target: Path, imported: list[Imported], elsewhere: dict[str, str] | None = None) -> MergeResult:
     """The target `device_types` file with the imported records appended; unchanged when each
     is already there with the same values. A name already there with other values is a
-    problem (a hand-edited record is never overwritten), as is a name imported twice."""
+    problem (a hand-edited record is never overwritten), as is a name imported twice or one
+    another file of the inventory holds (`elsewhere`, from names_elsewhere)."""
     text = target.read_text(encoding="utf-8") if target.exists() else ""
     existing: dict[str, tuple[dict[str, Any], int]] = {}
     if text.strip():
@@ -348,6 +370,10 @@ def merge(target: Path, imported: list[Imported]) -> MergeResult:
             problems.append(Problem(imp.source, 1, "slug", f"{name!r} is also the slug of {seen[name]}"))
             continue
         seen[name] = imp.source
+        if elsewhere and name in elsewhere and name not in existing:
+            problems.append(Problem(imp.source, 1, "slug", f"{name!r} is already a device type of the inventory, at "
+                                    f"{elsewhere[name]}"))
+            continue
         if name in existing:
             record, line = existing[name]
             if record == imp.record:

@@ -168,3 +168,14 @@ def test_cli_refuses_a_file_it_cannot_append_to(tmp_path):
     res = runner.invoke(app, ["import-device-types", str(CISCO), "--out", str(out)])
     assert res.exit_code == 2 and "cannot append records" in res.output
     assert out.read_text() == "device_types: []\n"
+
+
+def test_cli_refuses_a_name_another_file_of_the_inventory_holds(tmp_path):
+    inv = tmp_path / "inv"
+    inv.mkdir()
+    (inv / "switches.yaml").write_text("device_types:\n- name: other\n- name: cisco-c9300-48p\n")
+    res = runner.invoke(app, ["import-device-types", str(CISCO), str(ARISTA), "-i", str(inv)])
+    assert res.exit_code == 2
+    assert (f"{CISCO}:1: slug: 'cisco-c9300-48p' is already a device type of the inventory, at "
+            f"{inv / 'switches.yaml'}:3") in res.output
+    assert not (inv / "device_types.yaml").exists()
