@@ -174,3 +174,21 @@ def test_lab_device_stop_of_an_unknown_device(lab):
     assert proc.stderr.startswith(f"dcops lab: unknown device 'nope-99': the lab in {lab.state_dir} serves "
                                   f"{len(LAB_DEVICES)} devices")
     assert lab.status()["sc-core-01"] is True
+
+
+def test_progress_draws_only_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from dcops_ansible.console import progress
+
+    tty = io.StringIO()
+    with progress("backup", 3, Console(file=tty, force_terminal=True, width=100)) as done:
+        for name in ("a", "b", "c"):
+            done(name)
+    assert "3/3" in tty.getvalue() and "backup" in tty.getvalue()
+    log = io.StringIO()
+    with progress("backup", 3, Console(file=log, force_terminal=False)) as done:
+        done("a")
+    assert log.getvalue() == ""  # a log file or CI gets no control codes
