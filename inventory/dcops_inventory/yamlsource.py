@@ -73,6 +73,8 @@ ALIAS_GROWTH = 10
 ALIAS_ALLOWANCE = 100_000
 
 
+_RESOLVED_KEEP = 200_000  # distinct plain scalars whose tag is remembered
+
 _Resolve = Callable[["yaml.resolver.BaseResolver", type[yaml.Node], Yaml, tuple[bool, bool]], str]
 
 
@@ -86,27 +88,93 @@ def _fast_resolver() -> _Resolve:
     no_candidates = tuple(wildcard)
     generic: _Resolve = _BaseLoader.resolve
     scalar, str_tag = yaml.ScalarNode, _BaseLoader.DEFAULT_SCALAR_TAG
+    # A plain scalar's tag depends on its text alone, and inventories repeat their keys and
+    # vocabularies (name, site, active, ...) hundreds of thousands of times: the tag of a
+    # text seen before is a dict lookup. Bounded, so unique names cannot grow it for ever.
+    seen: dict[str, str] = {}
 
     def resolve(self: yaml.resolver.BaseResolver, kind: type[yaml.Node], value: Yaml, implicit: tuple[bool, bool]) -> str:
         if kind is scalar and implicit[0] and not self.yaml_path_resolvers:
-            for tag, regexp in by_first.get(value[:1], no_candidates):
+            tag = seen.get(value)
+            if tag is not None:
+                return tag
+            tag = str_tag
+            for candidate, regexp in by_first.get(value[:1], no_candidates):
                 if regexp.match(value):
-                    return tag
-            return str_tag
+                    tag = candidate
+                    break
+            if len(seen) < _RESOLVED_KEEP:
+                seen[value] = tag
+            return tag
         return generic(self, kind, value, implicit)
 
     return resolve
 
 
 class _Loader(_BaseLoader):
-    def __init__(self, stream: str | bytes) -> None:
+    def __init__(self, stream: str | bytes, merge_keys: bool = True) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
+        self.merge_keys = merge_keys  # False: the text has no `<<`, no mapping needs flattening
 
     resolve = _fast_resolver()
 
+    def build(self, node: yaml.Node) -> Yaml:
+        """The document of `node`, as construct_document makes it, but walking plain
+        mappings, sequences, strings and small decimal integers (nearly every node of an
+        inventory) directly: PyYAML's generic construct_object, with its per-node
+        bookkeeping and generators, cost a third of the parse at 50k devices. Other nodes
+        (dates, booleans, nulls, floats, explicit tags) go through the registered
+        constructors, so every value is what the constructors make of it. An alias is
+        built again where it is used (aliases are bounded by _alias_bomb)."""
+        try:
+            return self._build(node, 0)
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.state_generators = []
+
+    def _build(self, node: yaml.Node, depth: int) -> Yaml:
+        kind, tag = type(node), node.tag
+        if kind is yaml.ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag == _INT_TAG:
+                text = node.value
+                if text.isdigit() and len(text) < 19 and (text[0] != "0" or len(text) == 1):
+                    return int(text)
+            return self.construct_object(node, deep=True)
+        if depth > MAX_DEPTH:
+            raise RecursionError
+        if kind is yaml.MappingNode and tag == _MAP_TAG:
+            data = LineDict()
+            data.line = node.start_mark.line + 1
+            data.key_lines = key_lines = {}
+            if self.merge_keys:
+                self.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                key = self._build(key_node, depth + 1)
+                key_line = key_node.start_mark.line + 1
+                if isinstance(key, (list, dict)):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a key must be a single value, not a list or mapping", key_node.start_mark)
+                if key in key_lines:
+                    self.duplicate_keys.append((key_line, str(key)))
+                data[key] = self._build(value_node, depth + 1)
+                key_lines[key] = key_line
+            return data
+        if kind is yaml.SequenceNode and tag == _SEQ_TAG:
+            items = LineList(self._build(child, depth + 1) for child in node.value)
+            items.line = node.start_mark.line + 1
+            items.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return items
+        return self.construct_object(node, deep=True)
+
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 def _value(loader: _Loader, node: yaml.Node) -> Yaml:
@@ -251,12 +319,20 @@ def load_yaml(path: Path) -> tuple[Yaml, list[Issue]]:
     """Parse one file; returns (document, issues) or raises YamlSyntaxError. Issues are the
     problems that did not stop the parse, as (line, field, reason, about the whole file):
     bytes that are not UTF-8 (read as U+FFFD) and duplicate keys."""
+    doc, issues, _raw = load_yaml_bytes(path)
+    return doc, issues
+
+
+def load_yaml_bytes(path: Path) -> tuple[Yaml, list[Issue], bytes]:
+    """load_yaml, and the bytes it parsed (for checks on the text itself)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise YamlSyntaxError(1, f"cannot read the file: {exc.strerror or exc}") from None
     text, issues = _decode(raw)
-    loader = _Loader(text)
+    # a document without `<<` in its bytes has no merge key (UTF-16 spells it otherwise)
+    utf8 = isinstance(text, bytes) and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    loader = _Loader(text, merge_keys=not utf8 or b"<<" in raw)
     node = None
     try:
         node = loader.get_single_node()
@@ -264,7 +340,7 @@ def load_yaml(path: Path) -> tuple[Yaml, list[Issue]]:
             bomb = _alias_bomb(node)
             if bomb is not None:
                 raise YamlSyntaxError(*bomb)
-        doc = loader.construct_document(node) if node is not None else None
+        doc = loader.build(node) if node is not None else None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
         decoded = text if isinstance(text, str) else raw.decode("utf-8", errors="replace")
         line, col = _line_col(decoded, min(exc.position, len(decoded)))
@@ -282,4 +358,4 @@ def load_yaml(path: Path) -> tuple[Yaml, list[Issue]]:
     finally:
         loader.dispose()
     issues += [(line, key, "duplicate key in the same mapping", False) for line, key in loader.duplicate_keys]
-    return doc, issues
+    return doc, issues, raw
