@@ -146,7 +146,7 @@ class _Loader(_BaseLoader):
             return self.construct_object(node, deep=True)
         if depth > MAX_DEPTH:
             raise RecursionError
-        if kind is yaml.MappingNode and tag == _MAP_TAG:
+        if type(node) is yaml.MappingNode and tag == _MAP_TAG:
             data = LineDict()
             data.line = node.start_mark.line + 1
             data.key_lines = key_lines = {}
@@ -163,7 +163,7 @@ class _Loader(_BaseLoader):
                 data[key] = self._build(value_node, depth + 1)
                 key_lines[key] = key_line
             return data
-        if kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        if type(node) is yaml.SequenceNode and tag == _SEQ_TAG:
             items = LineList(self._build(child, depth + 1) for child in node.value)
             items.line = node.start_mark.line + 1
             items.item_lines = [child.start_mark.line + 1 for child in node.value]
