@@ -71,6 +71,12 @@ def test_protected_vlans_are_never_touched():
     assert plan("sw", {10: "wrongname", 30: "users", 77: "stale", 88: "inuse"}, present).empty
 
 
+def test_a_name_longer_than_a_switch_keeps_is_refused():
+    with pytest.raises(VlanError, match=r"sw: switches keep at most 32 characters of a VLAN name: "
+                                        r"VLAN 50 name 'a{33}' \(33 characters\)"):
+        plan("sw", {10: "mgmt", 50: "a" * 33}, [])
+
+
 def test_intended_vlans_follow_the_inventory(inv):
     # Global VLANs, the site's (servers is sc only) and those the switch's ports carry.
     assert intended_vlans(inv, "sc-edge-01") == {10: "mgmt", 20: "servers", 30: "users", 40: "voice"}

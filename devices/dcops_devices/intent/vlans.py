@@ -26,6 +26,9 @@ from dcops_inventory import Inventory
 
 PROTECTED = frozenset({1, 1002, 1003, 1004, 1005})
 VLAN_ROLES = ("distribution_switch", "edge_switch")
+# IOS and EOS keep (and `show vlan` prints) at most 32 characters of a VLAN name; a longer
+# inventory name would be renamed again at every run.
+MAX_NAME = 32
 # The command that lists a device's VLANs with their ports, by platform.
 SHOW_VLANS: dict[str, str] = {"cisco_ios": "show vlan brief", "cisco_xe": "show vlan brief", "arista_eos": "show vlan"}
 
@@ -103,6 +106,10 @@ def parse_vlans(platform: str, text: str) -> list[DeviceVlan]:
 def plan(device: str, intended: dict[int, str], present: Iterable[DeviceVlan], remove_in_use: bool = False) -> VlanPlan:
     """Add what is missing, rename what is misnamed, remove what the inventory does not
     have - never a protected VLAN, and one with ports only when `remove_in_use`."""
+    too_long = [f"VLAN {vid} name {name!r} ({len(name)} characters)" for vid, name in sorted(intended.items())
+                 if len(name) > MAX_NAME]
+    if too_long:
+        raise VlanError(f"{device}: switches keep at most {MAX_NAME} characters of a VLAN name: {'; '.join(too_long)}")
     have = {v.vid: v for v in present}
     add = tuple(DeviceVlan(vid, name) for vid, name in sorted(intended.items())
                 if vid not in have and vid not in PROTECTED)
