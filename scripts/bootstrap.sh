@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine for dcops: the system packages the lab and the tests
-# run for real (Prometheus, promtool, snmp_exporter, OpenSSH, git, iproute2), then a venv
+# run for real (Prometheus, promtool, snmp_exporter, OpenSSH, git, iproute2, debootstrap for
+# the lab's namespace servers), then a venv
 # with the locked Python packages. Safe to run again: each step is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter openssh-server openssh-client git iproute2 python3-venv chromium)
+APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-snmp-exporter prometheus-node-exporter openssh-server openssh-client git iproute2 python3-venv chromium debootstrap)
 # The venv is built on Debian's Python when there is one: lab daemons (snmpsim) drop root
 # and must be able to read the interpreter, which a Python under /root is not.
 PYTHON=${DCOPS_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 )}
