@@ -189,3 +189,21 @@ def test_two_concurrent_runs_build_one_complete_store(small_dir, tmp_path):
 
 def serials_of(stdout: str) -> dict[str, str]:
     return {r["name"]: r["serial"] for r in json.loads(stdout)}
+
+
+def test_warm_query_imports_neither_the_models_nor_the_other_groups(cli_app, small_dir, tmp_path):
+    """The warm path's speed is what it does not import: a second `dcops report query` runs
+    with no pydantic, no inventory package and no other command group loaded."""
+    cache = tmp_path / "cache"
+    assert query(cli_app, small_dir, cache).exit_code == 0
+    probe = ("import sys\n"
+             "from dcops.cli import main\n"
+             f"sys.argv = ['dcops', 'report', 'query', {DEVICE_SQL!r}, '-i', {str(small_dir)!r},"
+             f" '--cache-dir', {str(cache)!r}, '-f', 'json']\n"
+             "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+             "heavy = sorted(m for m in ('pydantic', 'dcops_inventory', 'dcops_stacks', 'dcops_ansible', 'pulumi')"
+             " if m in sys.modules)\n"
+             "sys.stderr.write(f'exit={code} heavy={heavy}\\n')\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert "exit=0 heavy=[]" in proc.stderr, proc.stderr
+    assert serials_of(proc.stdout)["dc1-core-01"] == SERIAL
