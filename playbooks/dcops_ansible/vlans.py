@@ -2,8 +2,9 @@
 
 The planning is `dcops_devices.intent.vlans` (pure); this is the device side, one session
 per switch: `show vlan`, plan, and - unless checking - the rendered lines in one config
-push. A second run then plans nothing and pushes nothing, which is what makes the playbook
-idempotent. Raises `AccessError` when the device cannot be read or configured and
+push, then the table is read again and must match (a switch may reject a line without
+netmiko noticing). A second run then plans nothing and pushes nothing, which is what makes
+the playbook idempotent. Raises `AccessError` when the device cannot be read or configured and
 `VlanError` when its listing cannot be parsed, so the caller decides what a failure is.
 """
 
@@ -45,4 +46,9 @@ def sync_device(inv: Inventory, name: str, address_map: AddressMap | None = None
         lines = render(target.platform, the_plan)
         if lines and not check:
             conn.configure(lines)
+            # netmiko does not fail on a line the switch rejected: read the table again.
+            after = plan(name, intended, parse_vlans(target.platform, conn.run(show_command(target.platform))),
+                         remove_in_use=remove_in_use)
+            if not after.empty:
+                raise VlanError(f"{name}: pushed {len(lines)} lines but the VLANs still differ:\n{after.diff()}")
     return VlanSync(the_plan, tuple(lines), bool(lines) and not check)

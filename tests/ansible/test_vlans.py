@@ -136,3 +136,35 @@ def test_playbook_plans_pushes_the_difference_and_is_idempotent(lab, lab_env, in
 def test_playbook_refuses_switches_it_does_not_manage(lab_env):
     run = playbook("vlans.yml", lab_env, "-e", "vlans_target=sc-core-01")
     assert run.returncode != 0 and "sc-core-01 is a core_switch; VLANs are synchronised on" in run.stdout
+
+
+def test_a_push_the_switch_did_not_take_fails(inv, monkeypatch):
+    """netmiko returns whatever the switch printed; the sync reads the table again and fails
+    when the pushed lines did not take (here: a switch that ignores every config line)."""
+    import dcops_ansible.vlans as sync
+    from dcops_devices.access import Target
+
+    class Deaf:
+        pushed: list[str] = []
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def run(self, command):
+            assert command == "show vlan brief"
+            return IOS_BRIEF
+
+        def configure(self, lines):
+            Deaf.pushed += lines
+            return "% Invalid input detected at '^' marker."
+
+    monkeypatch.setattr(sync, "target_for", lambda *a, **k: Target("sc-edge-01", "cisco_ios", "127.0.0.1", 22, "u", "p"))
+    monkeypatch.setattr(sync, "open_connection", lambda target: Deaf())
+    checked = sync.sync_device(inv, "sc-edge-01", check=True)
+    assert not checked.pushed and Deaf.pushed == [] and "no vlan 77" in checked.lines
+    with pytest.raises(VlanError, match=r"sc-edge-01: pushed 10 lines but the VLANs still differ:\n- vlan 77 stale"):
+        sync.sync_device(inv, "sc-edge-01")
+    assert Deaf.pushed[0] == "no vlan 77"
