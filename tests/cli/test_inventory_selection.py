@@ -75,7 +75,7 @@ COMMANDS = [
     (["report", "racks"], MINIMAL, "hq-r01"),
     (["report", "eol"], MINIMAL, "Software past end of life"),
     (["ansible", "inventory", "--list"], MINIMAL, "hq-core-01"),
-    (["prometheus", "render", "--out", "{tmp}/prom"], MINIMAL, "1 files"),
+    (["prometheus", "render", "--out", "{tmp}/prom"], MINIMAL, "/prom: "),  # "<dir>: N files (...)"
     (["stack", "preview", "alternate"], MINI_STACKS, "vm-web-01"),
     (["stack", "import-existing", "--stack", "alternate", "-o", "-"], MINI_STACKS, '"resources": []'),
     (["stack", "config", "--stacks-dir", "{tmp}/stacks"], MINI_STACKS, "Pulumi.primary.yaml"),
