@@ -206,7 +206,9 @@ def test_window_override_top_and_csv(history):
     assert float(portal["budget_allowed_minutes"]) == pytest.approx(one_day_allowed)
     assert float(portal["budget_spent_minutes"]) == pytest.approx(PORTAL_DOWN, abs=TOLERANCE)
     assert float(portal["budget_remaining_minutes"]) == pytest.approx(one_day_allowed - PORTAL_DOWN, abs=TOLERANCE)
-    assert float(portal["coverage_percent"]) == pytest.approx(100, abs=100 * TOLERANCE / DAY)
+    # the same allowance as the evaluation count above (DAY - 2 .. DAY + 1): the backfilled block's
+    # edge evaluation may fall either side of the window, and the csv rounds to two decimals
+    assert float(portal["coverage_percent"]) == pytest.approx(100, abs=100 * 2 / DAY)
     component, minutes = portal["spent_by"].split("=")  # --top 1: the largest spender only
     assert component == "device/hq-app-01" and float(minutes) == pytest.approx(60, abs=TOLERANCE)
     archive = by_subject["svc-bronze", "archive"]
