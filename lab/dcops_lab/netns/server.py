@@ -109,11 +109,11 @@ class NamespaceServer:
             self._chroot(["chown", "-R", f"{user}:{user}", f"/{home}/.ssh"], "own keys")
 
     def start(self, timeout: float = 30.0) -> None:
-        log = open(self.workdir / "init.log", "ab")  # noqa: SIM115 - kept by the child
+        log = open(self.workdir / "init.log", "ab")  # the child keeps it; ours is closed below
         self.process = subprocess.Popen(
             ["unshare", "--net", "--pid", "--mount", "--uts", "--fork", "--kill-child", "--propagation", "private",
              "chroot", str(self.root), "/usr/bin/python3", INIT_PATH, self.name],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         self.init_pid = self._child_pid(timeout)
         pid = str(self.init_pid)
