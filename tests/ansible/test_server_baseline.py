@@ -86,17 +86,21 @@ def hosts(lab):
                                        ssh_config=str(lab.ssh_config_path)) for s in lab.servers}
 
 
-def run(env, lab, *args):
+def run(env, lab, *args, output: list[str] | None = None):
     proc = playbook("server_baseline.yml", env, "-e", f"@{lab.extra_vars_path}", *args, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    if output is not None:
+        output.append(proc.stdout)
     return recap(proc.stdout)
 
 
 @pytest.mark.slow
 def test_check_mode_reports_changes_and_changes_nothing(lab, env, hosts):
     before = {name: h.file("/etc/ssh/sshd_config").sha256sum for name, h in hosts.items()}
-    result = run(env, lab, "--check", "--diff")
+    out: list[str] = []
+    result = run(env, lab, "--check", "--diff", output=out)
     assert set(result) == set(SERVERS)
+    assert out[0].count('"msg": "would install chrony, prometheus-node-exporter"') == len(SERVERS)
     for name, host in hosts.items():
         assert result[name]["changed"] > 0 and result[name]["failed"] == 0
         assert not host.package("chrony").is_installed
@@ -147,6 +151,15 @@ def test_node_exporter_serves_metrics_and_sshd_refuses_passwords(lab):
 def test_second_run_changes_nothing(lab, env):
     result = run(env, lab)
     assert {name: (r["changed"], r["failed"]) for name, r in result.items()} == {s: (0, 0) for s in SERVERS}
+
+
+@pytest.mark.slow
+def test_a_host_without_ntp_servers_is_refused_by_name(lab, env):
+    proc = playbook("server_baseline.yml", env, "-e", f"@{lab.extra_vars_path}", "-e",
+                    '{"server_baseline_ntp_servers": []}', "--limit", "sc-srv-26", "--check", timeout=300)
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert "sc-srv-26: no NTP server - tag a device 'ntp'" in proc.stdout
+    assert recap(proc.stdout)["sc-srv-26"]["failed"] == 1
 
 
 @pytest.mark.slow
