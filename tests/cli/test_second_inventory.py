@@ -66,7 +66,7 @@ COMMANDS = [
     (["inventory", "summary"], "5/5 rows match; 1 discrepancies recorded."),
     (["inventory", "summary", "--format", "json"], '"name": "netaudit"'),
     (["report", "query", "select name from vms order by name"], "vm-ehr-app-01"),
-    (["prometheus", "render", "--out", "{tmp}/prom"], "3 files"),
+    (["prometheus", "render", "--out", "{tmp}/prom"], "/prom: "),  # "<dir>: N files (...)"
     (["stack", "preview", "primary"], "vm-patientweb-01"),
     (["stack", "preview", "alternate"], "vm-ehr-app-south-01"),
     (["stack", "config", "--stacks-dir", "{tmp}/stacks"], "Pulumi.alternate.yaml"),

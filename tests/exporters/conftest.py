@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from fixture_paths import LAB_INVENTORY
 
 from dcops_inventory import load_inventory
 from dcops_lab.snmp.lab import start_snmp_lab
 from dcops_lab.snmp.services import start_dcops_exporter
-
-LAB_INVENTORY = Path(__file__).resolve().parents[1] / "fixtures" / "exporters" / "inventory"
 
 
 @pytest.fixture(autouse=True)

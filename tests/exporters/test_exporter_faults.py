@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 
 from dcops_inventory import AddressMap, Endpoint
 from dcops_lab.snmp.faults import FaultAgent

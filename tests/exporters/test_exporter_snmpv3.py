@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 from prometheus_client.parser import text_string_to_metric_families
 
 from dcops_inventory import load_inventory

@@ -13,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 

@@ -17,7 +17,7 @@ import time
 
 import pytest
 import requests
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 
 from dcops_ansible.backup import metrics_families
 from dcops_ansible.metrics import write_textfile

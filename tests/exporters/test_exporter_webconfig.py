@@ -23,11 +23,11 @@ from pathlib import Path
 import bcrypt
 import pytest
 import requests
-from conftest import LAB_INVENTORY
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from fixture_paths import LAB_INVENTORY
 from prometheus_client.parser import text_string_to_metric_families
 
 from dcops_exporters.basicauth import BasicAuth, FailureLog

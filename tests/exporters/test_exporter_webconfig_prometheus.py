@@ -20,7 +20,7 @@ import bcrypt
 import pytest
 import requests
 import yaml
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 from prometheus_client.parser import text_string_to_metric_families
 from test_exporter_webconfig import SERVER_NAME, make_pki
 

@@ -217,7 +217,7 @@ def test_the_exporter_counts_failures_by_module_and_reason(lab_inventory, commun
 @pytest.mark.slow
 def test_a_wrong_snmpv3_key_is_auth(tmp_path, monkeypatch):
     """A real snmpsim agent with a USM user; the exporter holds another auth key."""
-    from conftest import LAB_INVENTORY
+    from fixture_paths import LAB_INVENTORY
 
     from dcops_inventory import load_inventory
     from dcops_lab.snmp.lab import start_snmp_lab

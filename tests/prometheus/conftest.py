@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from fixture_paths import LAB_INVENTORY
 
 from dcops_inventory import load_inventory
-
-LAB_INVENTORY = Path(__file__).resolve().parents[1] / "fixtures" / "exporters" / "inventory"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 
 from dcops_exporters.prometheus_render import RenderOptions, render
 

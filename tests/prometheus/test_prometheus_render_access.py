@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import LAB_INVENTORY
+from fixture_paths import LAB_INVENTORY
 
 from dcops_exporters.prometheus_access import ExporterAccess
 from dcops_exporters.prometheus_render import RenderOptions, render

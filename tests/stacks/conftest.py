@@ -14,8 +14,6 @@ import yaml
 from dcops_inventory import DEFAULT_INVENTORY, load_inventory
 from dcops_stacks.mockrun import run_program
 
-MINI = Path(__file__).resolve().parents[1] / "fixtures" / "stacks" / "mini"
-
 
 @pytest.fixture(scope="session")
 def mtpe():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MINI  # noqa: E402  (tests/stacks is on sys.path under pytest's rootdir import mode)
+from fixture_paths import MINI  # noqa: E402
 from typer.testing import CliRunner
 
 from dcops_stacks.cli import app

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import MINI  # noqa: E402
+from fixture_paths import MINI  # noqa: E402
 
 from dcops_inventory import load_inventory
 from dcops_stacks.errors import StackError
