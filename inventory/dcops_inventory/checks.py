@@ -162,8 +162,13 @@ def _unknown(ctx: Context, target: str, value: str) -> str:
 @check
 def dangling_references(ctx: Context) -> Iterator[Problem]:
     for collection, field, target in REFERENCES:
+        # every key seen (ctx.known's first test), looked up here without a call per value
+        seen = ctx.raw_keys.get(target, set())
         for rec in getattr(ctx.inv, collection):
-            for value in _values(getattr(rec, field)):
+            given = getattr(rec, field)
+            if given is None or (given in seen if isinstance(given, str) else seen.issuperset(given)):
+                continue
+            for value in _values(given):
                 if not ctx.exists(target, value):
                     yield ctx.problem(collection, rec.key, field, _unknown(ctx, target, value))
     for svc in ctx.inv.services:

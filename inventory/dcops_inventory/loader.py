@@ -254,7 +254,8 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                     problems.append(Problem(shown, rec_line, f"{top}[#{i + 1}]", "each record must be a mapping"))
                     causes.append(Unchecked(shown, rec_line, frozenset({top}), f"{top}[#{i + 1}] has no valid name"))
                     continue
-                label = _record_label(top, raw, i)
+                # the label only appears in messages: made for a record that gets one
+                label = _record_label(top, raw, i) if scan else ""
                 secret_problems: list[Problem] = []
                 if scan:
                     _scan_plaintext_secrets(raw, label, shown, secret_problems, in_secret=top == "secrets")
@@ -265,6 +266,7 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 try:
                     rec = model.model_validate(raw)
                 except ValidationError as exc:
+                    label = label or _record_label(top, raw, i)
                     for err in exc.errors():
                         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
                         loc = _strip_union_tags(loc)
@@ -278,10 +280,11 @@ def _load_inventory(path: str | Path | None, *, check: bool) -> Inventory:
                 raw_keys[top].add(key)
                 if (top, key) in sources:
                     first = sources[(top, key)]
+                    label = label or _record_label(top, raw, i)
                     problems.append(Problem(shown, rec_line, f"{label}.{model.key_field}",
                                             f"duplicate {model.key_field} {key!r} in {top} (first defined at {first.file}:{first.line})"))
                     continue
-                sources[(top, key)] = Source(shown, rec_line, dict(raw.key_lines))
+                sources[(top, key)] = Source(shown, rec_line, raw.key_lines)  # raw is dropped: no copy
                 records[top].append(rec)
 
     if meta is None and not problems:

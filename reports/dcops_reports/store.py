@@ -102,9 +102,14 @@ class QueryStore:
         if not path.is_file():
             return None
         try:
-            return duckdb.connect(str(path), read_only=True, config=CONFIG)
+            con = duckdb.connect(str(path), read_only=True, config=CONFIG)
         except duckdb.Error:
             return None
+        try:
+            os.utime(path)  # in use: the pruning keeps the stores used last
+        except OSError:
+            pass
+        return con
 
     def write(self, key: str, build) -> Path:
         """Write the store of `key`: `build(con)` fills a fresh file database, which is then
@@ -129,7 +134,7 @@ class QueryStore:
         return self.path(key)
 
     def _prune(self) -> None:
-        """Keep the KEEP most recently written stores (old inventory states go)."""
+        """Keep the KEEP stores written or used last (old inventory states go)."""
         try:
             stores = sorted(self.directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
             for old in stores[KEEP:]:
