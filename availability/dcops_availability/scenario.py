@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from dcops_inventory import Inventory
 from dcops_inventory.models import Service
+from dcops_inventory.placement import planned_cluster
 
 SCENARIOS = ("today", "planned")
 
@@ -90,21 +91,6 @@ def _today(inv: Inventory, svc: Service) -> Placement:
                 tuple(VmAt(v, v, vms[v].cluster) for v in svc.runs_on.vms),
                 tuple(svc.runs_on.devices), tuple(svc.runs_on.circuits))
     return Placement(svc.name, (path,) if path.site else ())
-
-
-def planned_cluster(inv: Inventory) -> dict[str, str]:
-    """VM -> the cluster the plan puts it in (its placement, else its cluster's successor)."""
-    placements = inv.index("vm_placements")
-    successor = {old: plan.cluster for plan in inv.cluster_plans for old in plan.absorbs}
-    out: dict[str, str] = {}
-    for vm in inv.vms:
-        if vm.name in placements:
-            out[vm.name] = placements[vm.name].cluster
-        elif vm.cluster in successor and vm.status != "decommissioning":
-            out[vm.name] = successor[vm.cluster]
-        else:
-            out[vm.name] = vm.cluster
-    return out
 
 
 def _planned(inv: Inventory, svc: Service) -> Placement:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from dcops_inventory.inventory import Inventory
 from dcops_inventory.models import Device, VirtualMachine
+from dcops_inventory.placement import planned_cluster
 from dcops_reports.reports import Report, ReportSet
 
 DEFAULT_VCPU_PER_CORE = 4.0
@@ -85,27 +86,12 @@ def _leaving(dev: Device) -> bool:
     return dev.status in LEAVING or dev.decommission_date is not None
 
 
-def _planned_target(inv: Inventory) -> dict[str, str]:
-    """VM -> cluster it is planned to run in: its placement, else its cluster's successor."""
-    placements = inv.index("vm_placements")
-    successor = {old: plan.cluster for plan in inv.cluster_plans for old in plan.absorbs}
-    out: dict[str, str] = {}
-    for vm in inv.vms:
-        if vm.name in placements:
-            out[vm.name] = placements[vm.name].cluster
-        elif vm.cluster in successor and vm.status != "decommissioning":
-            out[vm.name] = successor[vm.cluster]
-        else:
-            out[vm.name] = vm.cluster
-    return out
-
-
 def cluster_loads(inv: Inventory, site: str | None = None,
                   default_ratio: float = DEFAULT_VCPU_PER_CORE) -> list[ClusterLoad]:
     capacities = inv.index("host_capacities")
     plans = inv.index("cluster_plans")
     vms = inv.index("vms")
-    target = _planned_target(inv)
+    target = planned_cluster(inv)
     by_site: dict[str, list[str]] = {}
     for c in sorted(inv.clusters, key=lambda c: c.name):
         by_site.setdefault(c.site, []).append(c.name)

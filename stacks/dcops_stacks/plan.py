@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from dcops_inventory import Inventory
 from dcops_inventory.dr_tiers import tier_coverage
+from dcops_inventory.placement import planned_cluster
 from dcops_stacks.errors import StackError
 from dcops_stacks.guest import guest_id
 
@@ -157,21 +158,6 @@ def stack_site(inv: Inventory, stack: str) -> str:
         found = ", ".join(s.name for s in candidates) or "none"
         raise StackError(f"stack {stack!r} needs exactly one planned site with role {role!r} in the inventory; found {found}")
     return candidates[0].name
-
-
-def planned_cluster(inv: Inventory) -> dict[str, str]:
-    """VM -> the cluster it is planned to run in (placement, else its cluster's successor)."""
-    placements = inv.index("vm_placements")
-    successor = {old: plan.cluster for plan in inv.cluster_plans for old in plan.absorbs}
-    out: dict[str, str] = {}
-    for vm in inv.vms:
-        if vm.name in placements:
-            out[vm.name] = placements[vm.name].cluster
-        elif vm.cluster in successor and vm.status != "decommissioning":
-            out[vm.name] = successor[vm.cluster]
-        else:
-            out[vm.name] = vm.cluster
-    return out
 
 
 def owning_service(inv: Inventory) -> dict[str, str]:

@@ -9,10 +9,11 @@ import pytest
 
 from dcops_availability.blocks import availability, leaves
 from dcops_availability.graph import DiagramBuilder, GraphError
-from dcops_availability.scenario import place, planned_cluster
+from dcops_availability.scenario import place
 from dcops_availability.spof import single_points
 from dcops_inventory import load_inventory
 from dcops_inventory.models import RedundancyGroup
+from dcops_inventory.placement import planned_cluster
 
 PAIR = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "availability_pair"
 

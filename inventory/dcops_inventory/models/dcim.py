@@ -73,7 +73,7 @@ class Rack(Record):
 
 
 # Ports of one device type, all templates together: a modular chassis has a few hundred.
-# Templates are expanded into one name per port (per device, in `dcops inventory query`),
+# Templates are expanded into one name per port (per device, in `dcops report query`),
 # so the count is bounded before anything is expanded.
 MAX_PORTS = 4096
 
