@@ -10,9 +10,9 @@ read-only and runs the statement.
 The key is a content hash, not file times: sha256 over every inventory file's relative
 path, size and bytes (~0.04 s for the 46 MB of a 50k-device inventory), so an edit that
 keeps the size and restores the mtime still misses. The code that decides what a store
-holds (this package and the inventory package: models, loader, checks) is part of the key
-by its files' (path, size, mtime), as are the store format and DuckDB's version, so a new
-release or an edited model never reads an old store.
+holds (the inventory package: models, loader, checks; the views and tables modules) is
+part of the key by its files' (path, size, mtime), as are the store format and DuckDB's
+version, so a new release or an edited model never reads an old store.
 
 This module imports only the standard library and DuckDB: the warm path (quick.py) must
 not pay for pydantic, the models or typer. Callers build a store only from an inventory
@@ -60,15 +60,23 @@ def _package_dir(name: str) -> Path | None:
     return Path(next(iter(locations))) if locations else None
 
 
+# package -> its modules that decide what a store holds; None: every module. The whole
+# inventory package (models, loader, checks: what validates and how it reads); of the
+# reports only what builds the store, so a change to a report module keeps the stores.
+CODE: dict[str, tuple[str, ...] | None] = {"dcops_inventory": None,
+                                           "dcops_reports": ("views.py", "tables.py", "store.py")}
+
+
 def code_key() -> str:
     """What, besides the inventory, decides a store's content: the store format, DuckDB's
-    version and the source files of the inventory and report packages (path, size, mtime)."""
+    version and the source files in CODE (path, size, mtime)."""
     h = hashlib.sha256(f"dcops-query-store {FORMAT} duckdb {duckdb.__version__}\n".encode())
-    for package in ("dcops_inventory", "dcops_reports"):
+    for package, modules in CODE.items():
         directory = _package_dir(package)
         if directory is None:
             continue
-        for path in sorted(directory.rglob("*.py")):
+        paths = sorted(directory.rglob("*.py")) if modules is None else [directory / m for m in modules]
+        for path in paths:
             st = path.stat()
             h.update(f"{path.relative_to(directory.parent)} {st.st_size} {st.st_mtime_ns}\n".encode())
     return h.hexdigest()
