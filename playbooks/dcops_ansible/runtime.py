@@ -7,7 +7,10 @@ inventory instead of parsing it again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dcops_inventory import AddressMap, Inventory, load_inventory
 from dcops_inventory.location import resolve_inventory
@@ -31,3 +34,25 @@ def address_map(path: str | None) -> AddressMap | None:
     if path not in _MAPS:
         _MAPS[path] = AddressMap.load(path)
     return _MAPS[path]
+
+
+@dataclass(frozen=True)
+class DeviceTask:
+    """What every per-device dcops action resolves before it talks to a device; one place, so
+    the actions cannot read their common arguments (or their defaults) differently."""
+
+    host: str
+    inventory: Inventory
+    address_map: AddressMap | None
+    management_address: str
+
+
+def task_inventory(args: Mapping[str, Any], task_vars: Mapping[str, Any]) -> Inventory:
+    """The task's `inventory` argument, else the inventory the dcops plugin built the host from."""
+    return inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
+
+
+def device_task(args: Mapping[str, Any], task_vars: Mapping[str, Any]) -> DeviceTask:
+    return DeviceTask(host=task_vars["inventory_hostname"], inventory=task_inventory(args, task_vars),
+                      address_map=address_map(args.get("address_map", task_vars.get("dcops_address_map"))),
+                      management_address=args.get("management_address", "primary"))

@@ -23,12 +23,11 @@ class ActionModule(ActionBase):
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        host = task_vars["inventory_hostname"]
-        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
-        amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
+        task = runtime.device_task(args, task_vars)
+        host = task.host
         result["changed"] = False
         try:
-            drift = check_device(inv, host, amap, args.get("management_address", "primary"))
+            drift = check_device(task.inventory, host, task.address_map, task.management_address)
         except AccessError as exc:
             return {**result, "failed": True, "msg": f"{exc.kind}: {exc.message}"}
         result.update(compliant=drift.compliant, missing=drift.missing, extra=drift.extra,

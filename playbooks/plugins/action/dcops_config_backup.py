@@ -28,14 +28,14 @@ class ActionModule(ActionBase):
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        host = task_vars["inventory_hostname"]
         if not args.get("repo"):
             return {**result, "failed": True, "msg": "dcops_config_backup: 'repo' is required"}
-        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
-        amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
+        task = runtime.device_task(args, task_vars)
+        host = task.host
         try:
-            out = backup_device(inv, host, BackupStore(args["repo"]), amap, check=self._task.check_mode,
-                                address=args.get("management_address", "primary"), key=mask_key(inv, task_vars).key)
+            out = backup_device(task.inventory, host, BackupStore(args["repo"]), task.address_map,
+                                check=self._task.check_mode, address=task.management_address,
+                                key=mask_key(task.inventory, task_vars).key)
         except AccessError as exc:
             return {**result, "failed": True, "dcops_error_kind": exc.kind,
                     "msg": f"{exc.kind}: {exc.message} (previous backup kept)"}

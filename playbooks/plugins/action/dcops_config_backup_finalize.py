@@ -33,7 +33,7 @@ class ActionModule(ActionBase):
         registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
                                         args.get("result_var", "config_backup_result"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]
-        key = mask_key(runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source")), task_vars)
+        key = mask_key(runtime.task_inventory(args, task_vars), task_vars)
         try:
             done = finalize(BackupStore(args["repo"]), outcomes, args.get("metrics"), check=self._task.check_mode,
                             secrets_keyed=key.keyed)

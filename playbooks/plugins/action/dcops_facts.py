@@ -24,12 +24,11 @@ class ActionModule(ActionBase):
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        host = task_vars["inventory_hostname"]
-        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
-        amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
+        task = runtime.device_task(args, task_vars)
+        host = task.host
         result["changed"] = False
         try:
-            facts = collect_device(inv, host, amap, args.get("management_address", "primary"))
+            facts = collect_device(task.inventory, host, task.address_map, task.management_address)
         except AccessError as exc:
             return {**result, "failed": True, "dcops_error_kind": exc.kind, "msg": f"{exc.kind}: {exc.message}"}
         except FactsError as exc:

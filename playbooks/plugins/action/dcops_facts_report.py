@@ -25,7 +25,7 @@ class ActionModule(ActionBase):
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
+        inv = runtime.task_inventory(args, task_vars)
         registered = registered_results(task_vars["hostvars"], args.get("hosts") or [],
                                         args.get("result_var", "facts_result"))
         outcomes = [registered_outcome(host, reg) for host, reg in registered]

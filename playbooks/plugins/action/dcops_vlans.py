@@ -27,15 +27,14 @@ class ActionModule(ActionBase):
 
         result = super().run(tmp, task_vars)
         args = self._task.args
-        host = task_vars["inventory_hostname"]
-        inv = runtime.inventory(args.get("inventory") or task_vars.get("dcops_inventory_source"))
-        amap = runtime.address_map(args.get("address_map", task_vars.get("dcops_address_map")))
+        task = runtime.device_task(args, task_vars)
+        host = task.host
         try:
             remove_in_use = boolean(args.get("remove_in_use", False), strict=True)
         except TypeError as exc:
             return {**result, "failed": True, "msg": f"dcops_vlans: remove_in_use: {exc}"}
         try:
-            out = sync_device(inv, host, amap, args.get("management_address", "primary"),
+            out = sync_device(task.inventory, host, task.address_map, task.management_address,
                               check=self._task.check_mode, remove_in_use=remove_in_use)
         except AccessError as exc:
             return {**result, "failed": True, "dcops_error_kind": exc.kind, "msg": f"{exc.kind}: {exc.message}"}
