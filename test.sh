@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: sets up, checks the code statically (ruff and
-# the import-layer contracts), then runs pytest. `./test.sh --fast` runs only the quick
+# The whole test suite on a fresh machine: sets up, checks the code statically
+# (scripts/lint.sh), then runs pytest. `./test.sh --fast` runs only the quick
 # tests (no simulators, Prometheus or SSH servers) and skips the static checks.
 set -euo pipefail
 cd "$(dirname "$0")"

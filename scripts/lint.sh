@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Static checks CI runs before the tests: ruff (pyflakes, bugbear, import order) and the
-# import-layer contracts of pyproject.toml (the inventory imports nothing derived from it).
+# Static checks CI runs before the tests: ruff (pyflakes, bugbear, import order), the
+# import-layer contracts of pyproject.toml (the inventory imports nothing derived from it),
+# ansible-lint and mypy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check dcops inventory devices playbooks exporters stacks reports lab availability dashboards bench tests scripts
